@@ -1,0 +1,66 @@
+"""Start `make run` on a fresh var/ folder, sign up, make a meme through the API, fetch its image."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def call(method, path, body=None, token=None):
+    request = urllib.request.Request(BASE + path, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read()
+
+
+def wait_for_site(site, deadline):
+    while time.time() < deadline:
+        if site.poll() is not None:
+            sys.exit(f"make run exited with {site.returncode}")
+        try:
+            call("GET", "/api/templates/")
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit("the site did not answer in time")
+
+
+def main():
+    env = {**os.environ, "SLOWMEME_VAR_DIR": tempfile.mkdtemp(prefix="slowmeme-smoke-"), "PORT": str(PORT)}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    site = subprocess.Popen(["make", "run"], env=env, start_new_session=True)
+    try:
+        wait_for_site(site, time.time() + 180)
+        _, body = call("POST", "/api/users/", {"username": "smoke", "password": "a long smoke-test password"})
+        token = json.loads(body)["token"]
+        _, body = call("GET", "/api/templates/")
+        slug = json.loads(body)["results"][0]["slug"]
+        status, body = call("POST", "/api/memes/", {"template": slug, "lines": ["smoke test", "passed"]}, token)
+        assert status == 202, status
+        job = json.loads(body)
+        started = time.time()
+        while job["status"] not in ("succeeded", "failed") and time.time() - started < 60:
+            time.sleep(0.2)
+            job = json.loads(call("GET", f"/api/jobs/{job['id']}/", token=token)[1])
+        assert job["status"] == "succeeded", job
+        with urllib.request.urlopen(job["meme"]["image"] if job["meme"]["image"].startswith("http") else BASE + job["meme"]["image"]) as response:
+            picture = response.read()
+        assert picture[:3] == b"\xff\xd8\xff", "the meme is not a JPEG"
+        print(f"embedded smoke test: meme {job['meme']['id']} on {slug} rendered in {time.time() - started:.2f} s, {len(picture)} bytes")
+    finally:
+        os.killpg(site.pid, signal.SIGTERM)
+        site.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

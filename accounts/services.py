@@ -1,0 +1,23 @@
+"""What accounts do: sign up and manage API tokens."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from .models import User
+
+
+def user_create(*, username: str, password: str, email: str = "") -> User:
+    """Create a user after Django's password validators agree (raises ValidationError)."""
+    user = User(username=username, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def token_rotate(*, user: User) -> Token:
+    """Replace the user's API token with a new one; the old one stops working at once."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)

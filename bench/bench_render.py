@@ -1,0 +1,79 @@
+"""Render cost against the floor Pillow alone needs for the same decode/resize/encode.
+
+Run from the repository root: python bench/bench_render.py
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import skimage.data  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, render_meme  # noqa: E402
+
+LINES = ["one does not simply", "render a meme in three milliseconds"]
+WIDTH = 600
+QUALITY = 85
+WARMUPS = 3
+RUNS = 30
+
+
+def source_jpeg() -> bytes:
+    """Astronaut upscaled to 1200 px wide, so the resize to 600 px is real work."""
+    image = Image.fromarray(skimage.data.astronaut())
+    image = image.resize((1200, 1200), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def render(data: bytes) -> bytes:
+    image = decode(data)
+    return render_meme(image, TOP_AND_BOTTOM, LINES, width=WIDTH, format="jpeg", quality=QUALITY)
+
+
+def floor(data: bytes) -> bytes:
+    image = decode(data)
+    height = round(image.height * WIDTH / image.width)
+    buffer = io.BytesIO()
+    image.resize((WIDTH, height), RESAMPLE).save(buffer, "JPEG", quality=QUALITY)
+    return buffer.getvalue()
+
+
+def medians_ms(tasks, data: bytes) -> list[float]:
+    """Median wall time of each task; runs are interleaved so that background
+    load on the machine weighs on every task alike."""
+    for _ in range(WARMUPS):
+        for task in tasks:
+            task(data)
+    timings: list[list[float]] = [[] for _ in tasks]
+    for _ in range(RUNS):
+        for task, times in zip(tasks, timings):
+            start = time.perf_counter()
+            task(data)
+            times.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(times) for times in timings]
+
+
+def main() -> None:
+    render_ms, floor_ms = medians_ms([render, floor], source_jpeg())
+    print(f"render_ms_median: {render_ms:.1f} ms")
+    print(f"render_floor_ms_median: {floor_ms:.1f} ms")
+    print(f"render_to_floor_ratio: {render_ms / floor_ms:.2f} x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+import base64
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .images import ImageRejected, open_image
+from .models import Job, Meme, Template, TextBox
+from .rendering import render_meme
+
+
+class TextBoxInline(admin.TabularInline):
+    model = TextBox
+    extra = 1
+    fields = ("position", "example", "x", "y", "width", "height", "align", "angle", "style", "color", "font")
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "expression", "box_count", "updated_at")
+    list_filter = ("expression",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("preview",)
+    inlines = [TextBoxInline]
+
+    @admin.display(description="boxes")
+    def box_count(self, template):
+        return template.boxes.count()
+
+    @admin.display(description="Preview with the example lines")
+    def preview(self, template):
+        if not template.pk or not template.image:
+            return "Save the template to see a preview."
+        try:
+            with template.image.open("rb") as file:
+                image = open_image(file.read())
+        except (ImageRejected, OSError) as error:
+            return f"The image cannot be read: {error}"
+        picture = render_meme(image, template.text_boxes(), template.example_lines(), width=480, format="jpeg")
+        return format_html('<img src="data:image/jpeg;base64,{}" alt="preview" width="480">', base64.b64encode(picture).decode())
+
+
+@admin.register(Meme)
+class MemeAdmin(admin.ModelAdmin):
+    list_display = ("id", "caption", "owner", "template", "source", "is_public", "created_at")
+    list_filter = ("source", "is_public")
+    search_fields = ("owner__username", "template__slug")
+    raw_id_fields = ("owner", "template")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "kind", "status", "progress", "created_at")
+    list_filter = ("status", "kind")
+    raw_id_fields = ("owner", "template", "meme")

@@ -1,0 +1,32 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from .services import lines_clean
+
+
+class MemeForm(forms.Form):
+    """One text field per box of the template, plus whether the meme is public."""
+
+    is_public = forms.BooleanField(required=False, initial=True, label="Show it in the public gallery")
+
+    def __init__(self, template, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template = template
+        for position, box in enumerate(template.boxes.all()):
+            self.fields[f"line_{position}"] = forms.CharField(
+                required=False,
+                max_length=settings.MEME_MAX_LINE_CHARS,
+                label=f"Line {position + 1}",
+                widget=forms.TextInput(attrs={"placeholder": box.example, "autocomplete": "off"}),
+            )
+        self.order_fields([name for name in self.fields if name.startswith("line_")] + ["is_public"])
+
+    def clean(self):
+        data = super().clean()
+        lines = [data.get(name, "") for name in self.fields if name.startswith("line_")]
+        try:
+            data["lines"] = lines_clean(lines)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return data

@@ -1,0 +1,172 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from . import rendering
+
+EXPRESSIONS = [
+    ("angry", "Angry"),
+    ("disgust", "Disgust"),
+    ("fear", "Fear"),
+    ("happy", "Happy"),
+    ("sad", "Sad"),
+    ("surprise", "Surprise"),
+    ("neutral", "Neutral"),
+]
+
+fraction = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+class Template(models.Model):
+    """A meme template: a blank image and the boxes its text goes in."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    image = models.ImageField(upload_to="templates/")
+    tags = models.JSONField(default=list, blank=True, help_text='A list of words, e.g. ["cat", "office"].')
+    expression = models.CharField(
+        max_length=16, choices=EXPRESSIONS, blank=True, help_text="The expression this template fits (photo mode)."
+    )
+    source = models.URLField(blank=True)
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("generator:make", args=[self.slug])
+
+    def text_boxes(self) -> list[rendering.TextBox]:
+        return [box.as_spec() for box in self.boxes.all()]
+
+    def example_lines(self) -> list[str]:
+        return [box.example for box in self.boxes.all()]
+
+
+class TextBox(models.Model):
+    """Where one line of a template's text goes; geometry as fractions of the image (memegen's)."""
+
+    ALIGNMENTS = [("center", "Centre"), ("left", "Left"), ("right", "Right")]
+    STYLES = [("upper", "UPPER CASE"), ("none", "As typed"), ("mock", "mOcKiNg")]
+    FONTS = [("thick", "Thick (Anton)"), ("thin", "Thin (Noto Sans)")]
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="boxes")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the box: 0 is the first line.")
+    x = models.FloatField(default=0.0, validators=fraction, help_text="Left edge, as a fraction of the width.")
+    y = models.FloatField(default=0.0, validators=fraction, help_text="Top edge, as a fraction of the height.")
+    width = models.FloatField(default=1.0, validators=fraction)
+    height = models.FloatField(default=0.2, validators=fraction)
+    align = models.CharField(max_length=8, choices=ALIGNMENTS, default="center")
+    angle = models.FloatField(default=0.0, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    style = models.CharField(max_length=8, choices=STYLES, default="upper")
+    color = models.CharField(max_length=32, default="white")
+    font = models.CharField(max_length=8, choices=FONTS, default="thick")
+    example = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "position"], name="unique_box_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.template.slug} box {self.position}"
+
+    def as_spec(self) -> rendering.TextBox:
+        return rendering.TextBox(
+            x=self.x,
+            y=self.y,
+            width=self.width,
+            height=self.height,
+            align=self.align,
+            angle=self.angle,
+            style=self.style,
+            color=self.color,
+            font=self.font,
+        )
+
+
+class Meme(models.Model):
+    """A finished meme: a rendered image with the lines written on it."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Written by hand"
+        TITLE = "title", "Captioned from a title"
+        PHOTO = "photo", "Made from a photo"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
+    template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="memes")
+    background = models.ImageField(upload_to="backgrounds/", blank=True, help_text="The user's own image, if any.")
+    lines = models.JSONField(default=list)
+    title = models.CharField(max_length=200, blank=True)
+    image = models.ImageField(upload_to="memes/")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    model_version = models.CharField(max_length=64, blank=True, help_text="The caption model that wrote it, if any.")
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["is_public", "-created_at"], name="meme_public_new")]
+
+    def __str__(self):
+        return self.caption or f"Meme {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("gallery:meme", args=[self.pk])
+
+    @property
+    def caption(self) -> str:
+        """The lines as one sentence: the image's alt text."""
+        return " / ".join(line for line in self.lines if line.strip())
+
+
+class Job(models.Model):
+    """A request to make a meme, carried out by a worker; its progress is pushed to the browser."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=8, choices=Meme.Source.choices, default=Meme.Source.MANUAL)
+    template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True)
+    background = models.ImageField(upload_to="backgrounds/", blank=True)
+    lines = models.JSONField(default=list)
+    is_public = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    meme = models.OneToOneField(Meme, on_delete=models.SET_NULL, null=True, blank=True, related_name="job")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} job {self.id} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("generator:job", args=[self.id])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def group_name(self) -> str:
+        """The Channels group that hears about this job."""
+        return f"job.{self.id.hex}"

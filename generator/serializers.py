@@ -1,0 +1,133 @@
+"""How templates, memes and jobs look over the API and the websocket."""
+
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+
+from .models import Job, Meme, Template, TextBox
+from .services import lines_clean, upload_open
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(list(error.messages))
+
+
+class TextBoxSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TextBox
+        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "font", "example")
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    boxes = TextBoxSerializer(many=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
+
+    class Meta:
+        model = Template
+        fields = ("slug", "name", "image", "boxes", "tags", "expression", "source", "created_at", "updated_at")
+        read_only_fields = ("created_at", "updated_at")
+
+    def to_internal_value(self, data):
+        # A multipart form (needed to send the image) carries the boxes and tags as JSON text.
+        if hasattr(data, "getlist"):
+            data = {key: data.get(key) for key in data}
+            for key in ("boxes", "tags"):
+                if isinstance(data.get(key), str):
+                    try:
+                        data[key] = json.loads(data[key])
+                    except ValueError as error:
+                        raise serializers.ValidationError({key: "Send this as JSON text."}) from error
+        return super().to_internal_value(data)
+
+    def validate_image(self, image):
+        try:
+            upload_open(image)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return image
+
+    def validate_boxes(self, boxes):
+        if not 1 <= len(boxes) <= 10:
+            raise serializers.ValidationError("A template has between 1 and 10 text boxes.")
+        for number, box in enumerate(boxes, start=1):
+            if box.get("x", 0) + box.get("width", 1) > 1.0001 or box.get("y", 0) + box.get("height", 0.2) > 1.0001:
+                raise serializers.ValidationError(f"Box {number} reaches outside the image.")
+        return boxes
+
+    @transaction.atomic
+    def create(self, validated_data):
+        boxes = validated_data.pop("boxes")
+        template = Template.objects.create(**validated_data)
+        self._save_boxes(template, boxes)
+        return template
+
+    @transaction.atomic
+    def update(self, template, validated_data):
+        boxes = validated_data.pop("boxes", None)
+        template = super().update(template, validated_data)
+        if boxes is not None:
+            template.boxes.all().delete()
+            self._save_boxes(template, boxes)
+        return template
+
+    @staticmethod
+    def _save_boxes(template, boxes):
+        TextBox.objects.bulk_create(
+            TextBox(template=template, position=position, **box) for position, box in enumerate(boxes)
+        )
+
+
+class MemeSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = serializers.URLField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Meme
+        fields = (
+            "id", "url", "owner", "template", "lines", "title", "caption", "image", "source", "model_version",
+            "is_public", "created_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class JobSerializer(serializers.ModelSerializer):
+    meme = MemeSerializer(read_only=True)
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Job
+        fields = ("id", "kind", "status", "progress", "stage", "error", "template", "lines", "meme", "created_at")
+        read_only_fields = fields
+
+
+class ManualMemeSerializer(serializers.Serializer):
+    """A meme written by hand: lines on a template, or on an uploaded image."""
+
+    template = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True
+    )
+    image = serializers.ImageField(required=False, allow_null=True, help_text="Your own image instead of a template.")
+    lines = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
+    is_public = serializers.BooleanField(default=True)
+
+    def validate_lines(self, lines):
+        try:
+            return lines_clean(lines)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    def validate_image(self, image):
+        if image is not None:
+            try:
+                upload_open(image)
+            except DjangoValidationError as error:
+                raise as_drf_error(error) from error
+        return image
+
+    def validate(self, data):
+        if (data.get("template") is None) == (data.get("image") is None):
+            raise serializers.ValidationError("Choose a template or upload an image, not both.")
+        return data

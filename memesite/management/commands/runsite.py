@@ -1,0 +1,48 @@
+import socket
+import threading
+
+from daphne.endpoints import build_endpoint_description_strings
+from daphne.server import Server
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from memesite.celery import app as celery_app
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Slowmeme (HTTP and websockets) with a Celery worker in the same process. In the embedded "
+        "mode this is how the worker's progress reaches the browser; with --no-worker, run workers apart "
+        "(`celery -A memesite worker`) on Redis."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="Serve only; workers run elsewhere.")
+
+    def handle(self, host, port, no_worker, **options):
+        from memesite.asgi import application
+
+        worker = None if no_worker else self._start_worker()
+        self.stdout.write(f"Slowmeme is running at http://{host}:{port}/ (worker: {'separate' if no_worker else 'in this process'})")
+        self.stdout.flush()
+        try:
+            Server(application=application, endpoints=build_endpoint_description_strings(host=host, port=port)).run()
+        finally:
+            if worker is not None:
+                worker.stop(in_sighandler=False)
+
+    def _start_worker(self):
+        celery_app.finalize()
+        worker = celery_app.WorkController(
+            pool_cls="solo",
+            concurrency=1,
+            queues=settings.CELERY_WORKER_QUEUES,
+            hostname=f"site@{socket.gethostname()}",
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+        )
+        threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
+        return worker

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+from generator import api as generator_api
+
+router = DefaultRouter()
+router.register("templates", generator_api.TemplateViewSet, basename="template")
+router.register("memes", generator_api.MemeViewSet, basename="meme")
+router.register("jobs", generator_api.JobViewSet, basename="job")
+
+api_patterns = [
+    path("", include(router.urls)),
+    path("users/", accounts_api.SignUpView.as_view(), name="api-signup"),
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("me/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+urlpatterns = [
+    path("", include("gallery.urls")),
+    path("make/", include("generator.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("u/<str:username>/", accounts_views.profile, name="profile"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,101 @@
+"""Shared fixtures: the users alice (owner), bob (another user), sam (staff), a template, a real worker.
+
+With DATABASE_URL and REDIS_URL set the suite runs on PostgreSQL and Redis (Celery broker and
+channels_redis); unset, on the embedded defaults (SQLite, files as the broker, the in-process layer).
+"""
+
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.test import override_settings
+from PIL import Image
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from generator.models import Template, TextBox
+from memesite.celery import app as celery_app
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_files():
+    """Media and the embedded broker's folder live in a temporary folder, away from var/."""
+    root = Path(tempfile.mkdtemp(prefix="slowmeme-tests-"))
+    overrides = {"MEDIA_ROOT": root / "media"}
+    if not settings.REDIS_URL:
+        (root / "broker").mkdir()
+        overrides["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "data_folder_in": str(root / "broker"),
+            "data_folder_out": str(root / "broker"),
+        }
+    with override_settings(**overrides):
+        yield root
+
+
+@pytest.fixture(scope="session")
+def celery_worker(isolated_files, django_db_setup, django_db_blocker):
+    """A real Celery worker consuming the real broker, in a thread of this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    with django_db_blocker.unblock():
+        # No ping check: it needs a result backend, and job state lives on Job rows instead.
+        with start_worker(
+            celery_app, pool="solo", concurrency=1, queues=settings.CELERY_WORKER_QUEUES,
+            perform_ping_check=False, shutdown_timeout=30,
+        ) as worker:  # fmt: skip
+            yield worker
+
+
+def png_bytes(size=(320, 240), color=(90, 90, 90), mode="RGB", format="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def make_user(username, **extra) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def sam(db):
+    return make_user("sam", is_staff=True)
+
+
+@pytest.fixture
+def client_for():
+    """An API client logged in as the given user (or anonymous for None)."""
+
+    def build(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def template(db):
+    template = Template(slug="grey", name="Plain Grey")
+    template.image.save("grey.png", ContentFile(png_bytes()), save=False)
+    template.save()
+    TextBox.objects.create(template=template, position=0, y=0.0, height=0.25, example="top text")
+    TextBox.objects.create(template=template, position=1, y=0.75, height=0.25, example="bottom text")
+    return template
