@@ -151,6 +151,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
+        "control_folder": str(BROKER_DIR / "control"),
         "polling_interval": 0.05,
     }
 # Job state lives on our own Job rows, so Celery keeps no results.

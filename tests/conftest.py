@@ -33,6 +33,7 @@ def isolated_files():
             **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
             "data_folder_in": str(root / "broker"),
             "data_folder_out": str(root / "broker"),
+            "control_folder": str(root / "broker" / "control"),
         }
     with override_settings(**overrides):
         yield root
