@@ -40,6 +40,12 @@ def isolated_files():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    # The worker thread closes its connection after each task, so the test database can be dropped.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
 def celery_worker(isolated_files, django_db_setup, django_db_blocker):
     """A real Celery worker consuming the real broker, in a thread of this process."""
     from celery.contrib.testing.worker import start_worker

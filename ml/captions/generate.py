@@ -1,0 +1,173 @@
+"""Caption generation from a trained model directory: sampling or beam search, batched over candidates, with
+the template's box count and per-box length bounds enforced by masking, and blocked words never emitted."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from .batches import Encoder, batches, collate
+from .blocklist import is_blocked
+from .data import CaptionRecord, TemplateInfo
+from .model import CaptionModel, pick_device
+from .storage import read_model
+from .text import split_boxes
+from .vocab import Vocabulary
+
+MAX_BOX_TOKENS = 20
+OnWord = Callable[[int, str], None]
+
+
+class CaptionGenerator:
+    def __init__(
+        self,
+        model: CaptionModel,
+        vocab: Vocabulary,
+        templates: Sequence[TemplateInfo],
+        config: Mapping,
+        device: torch.device,
+        extra_blocked: Iterable[str] = (),
+    ):
+        self.model, self.vocab, self.device = model, vocab, device
+        self.version: str = config["version"]
+        self.templates = {t.slug: t for t in templates}  # the templates the model was trained on
+        self.encoder = Encoder(vocab, [t.slug for t in templates])
+        extra = {word.lower() for word in extra_blocked}
+        banned = [vocab.unk] + [i for i, w in enumerate(vocab.words) if is_blocked(w) or w in extra]
+        self.banned = torch.tensor(banned, device=device)
+
+    @classmethod
+    def load(cls, model_dir: str | Path, device=None, extra_blocked: Iterable[str] = ()) -> "CaptionGenerator":
+        device = pick_device(device)
+        model, vocab, templates, config = read_model(model_dir, device)
+        return cls(model, vocab, templates, config, device, extra_blocked)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        title: str,
+        template: TemplateInfo,
+        *,
+        n: int = 4,
+        method: str = "sample",
+        temperature: float = 0.8,
+        top_k: int = 40,
+        beam_width: int = 5,
+        seed: int | None = None,
+        on_word: OnWord | None = None,
+    ) -> list[list[str]]:
+        """n candidates, each exactly template.n_boxes non-empty box texts. on_word(candidate, word) receives
+        words as they are decoded (BOX marks the move to the next box); beam search can only report its
+        candidates once the search ends. temperature <= 0 samples greedily (nearest word, for regression)."""
+        if method not in ("sample", "beam"):
+            raise ValueError(f"method must be 'sample' or 'beam', not {method!r}")
+        example = self.encoder.example(CaptionRecord(template.slug, (), title), template)
+        condition = self.model.condition(*collate([example], self.vocab.end).to(self.device).condition_inputs())
+        n_boxes = max(1, template.n_boxes)
+        if method == "sample":
+            generator = torch.Generator(self.device)
+            if seed is None:
+                generator.seed()
+            else:
+                generator.manual_seed(seed)
+            captions = self._sample(condition.expand(n, -1), n_boxes, temperature, top_k, generator, on_word)
+        else:
+            captions = self._beam(condition, n_boxes, max(beam_width, n))[:n]
+            for index, tokens in enumerate(captions if on_word else []):
+                for token in tokens[:-1]:
+                    on_word(index, token)
+        return [split_boxes(tokens) for tokens in captions]
+
+    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, n_boxes: int) -> Tensor:
+        """Mask what would break the layout: a box ends only when it has a word; BOX only before the last box,
+        END only after it; a full box must end."""
+        log_probs[:, self.banned] = -torch.inf
+        rows = torch.arange(len(box_len), device=self.device)
+        separator = torch.where(boxes_done >= n_boxes - 1, self.vocab.end, self.vocab.box)
+        separator_score = log_probs[rows, separator].clone()
+        log_probs[:, [self.vocab.box, self.vocab.end]] = -torch.inf
+        log_probs[box_len >= MAX_BOX_TOKENS] = -torch.inf
+        log_probs[rows, separator] = torch.where(box_len == 0, -torch.inf, separator_score)
+        return log_probs
+
+    def _advance(self, tokens: Tensor, boxes_done: Tensor, box_len: Tensor) -> tuple[Tensor, Tensor]:
+        is_box = tokens == self.vocab.box
+        return boxes_done + is_box.long(), torch.where(is_box, 0, box_len + 1)
+
+    def _sample(self, condition, n_boxes, temperature, top_k, generator, on_word) -> list[list[str]]:
+        n = condition.shape[0]
+        words = torch.full((n,), self.vocab.end, device=self.device)  # END also marks the start
+        state = self.model.start_state(condition)
+        boxes_done = box_len = torch.zeros(n, dtype=torch.long, device=self.device)
+        finished = torch.zeros(n, dtype=torch.bool, device=self.device)
+        captions: list[list[str]] = [[] for _ in range(n)]
+        for _ in range(n_boxes * (MAX_BOX_TOKENS + 1)):
+            log_probs, state = self.model.step(condition, words, state)
+            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes)
+            if temperature <= 0:
+                words = log_probs.argmax(-1)
+            else:
+                logits = log_probs / temperature
+                kth = logits.topk(min(top_k, logits.shape[1]), dim=-1).values[:, -1:]
+                probs = torch.softmax(logits.masked_fill(logits < kth, -torch.inf), dim=-1)
+                words = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            chosen = words.tolist()
+            for index in (~finished).nonzero().flatten().tolist():
+                captions[index].append(self.vocab.words[chosen[index]])
+                if on_word and chosen[index] != self.vocab.end:
+                    on_word(index, self.vocab.words[chosen[index]])
+            boxes_done, box_len = self._advance(words, boxes_done, box_len)
+            finished |= words == self.vocab.end
+            if finished.all():
+                break
+        return captions
+
+    def _beam(self, condition: Tensor, n_boxes: int, width: int) -> list[list[str]]:
+        """Beam search; finished captions ranked by mean log-probability per token, so length is not punished."""
+        state = self.model.start_state(condition)
+        words = torch.full((1,), self.vocab.end, device=self.device)
+        scores = torch.zeros(1, device=self.device)
+        boxes_done = box_len = torch.zeros(1, dtype=torch.long, device=self.device)
+        beams: list[list[int]] = [[]]
+        finished: list[tuple[float, list[int]]] = []
+        while len(finished) < width and beams:
+            log_probs, state = self.model.step(condition.expand(len(beams), -1), words, state)
+            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes)
+            total = (scores.unsqueeze(1) + log_probs).flatten()
+            top_scores, top_index = total.topk(min(2 * width, total.numel()))
+            keep = []
+            for score, flat in zip(top_scores.tolist(), top_index.tolist()):
+                beam, token = divmod(flat, log_probs.shape[1])
+                if score == -torch.inf or len(keep) == width:
+                    break
+                if token == self.vocab.end:
+                    finished.append((score / (len(beams[beam]) + 1), beams[beam] + [token]))
+                else:
+                    keep.append((beam, token, score))
+            origin = torch.tensor([beam for beam, _, _ in keep], dtype=torch.long, device=self.device)
+            words = torch.tensor([token for _, token, _ in keep], dtype=torch.long, device=self.device)
+            scores = torch.tensor([score for _, _, score in keep], device=self.device)
+            state = tuple(s[:, origin] for s in state)
+            boxes_done, box_len = self._advance(words, boxes_done[origin], box_len[origin])
+            beams = [beams[beam] + [token] for beam, token, _ in keep]
+        finished.sort(key=lambda item: -item[0])
+        return [[self.vocab.words[i] for i in tokens] for _, tokens in finished]
+
+    @torch.no_grad()
+    def log_likelihood(
+        self, records: Iterable[CaptionRecord], templates: Mapping[str, TemplateInfo] | None = None
+    ) -> tuple[float, int]:
+        """Negative log-likelihood (nats) summed over every caption token, and the token count. Templates not
+        given (and not trained on) are described by their slug alone."""
+        known = {**self.templates, **(templates or {})}
+        examples = [
+            self.encoder.example(r, known.get(r.template) or TemplateInfo.from_slug(r.template)) for r in records
+        ]
+        total, n_tokens = 0.0, 0
+        for batch in batches(examples, 256, self.vocab.end):
+            nll, _ = self.model.token_losses(batch.to(self.device), nll=True)
+            total += float(nll.sum())
+            n_tokens += nll.numel()
+        return total, n_tokens
