@@ -1,7 +1,10 @@
 """REST endpoints for templates, memes and jobs."""
 
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -10,7 +13,26 @@ from gallery.selectors import memes_public_newest, memes_visible_to
 
 from . import services
 from .models import Job, Template
-from .serializers import JobSerializer, ManualMemeSerializer, MemeSerializer, TemplateSerializer
+from .models import Meme
+from .serializers import (
+    ChooseCaptionSerializer,
+    JobSerializer,
+    ManualMemeSerializer,
+    MemeSerializer,
+    TemplateSerializer,
+    TitleMemeSerializer,
+    as_drf_error,
+)
+
+MEME_CREATE = PolymorphicProxySerializer(
+    component_name="MemeCreate",
+    serializers={"manual": ManualMemeSerializer, "title": TitleMemeSerializer},
+    resource_type_field_name="source",
+)
+
+
+def _accepted(job) -> Response:
+    return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}/"})
 
 
 class IsStaffOrReadOnly(permissions.BasePermission):
@@ -51,8 +73,17 @@ class MemeViewSet(
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
 
-    @extend_schema(request=ManualMemeSerializer, responses={202: JobSerializer})
+    @extend_schema(request=MEME_CREATE, responses={202: JobSerializer})
     def create(self, request):
+        """Make a meme: `source: "manual"` (the default) with your lines, or `source: "title"` with a title for
+        the caption model. Answers 202 with the job; watch it at /api/jobs/<id>/ or /ws/jobs/<id>/."""
+        if request.data.get("source") == Meme.Source.TITLE:
+            serializer = TitleMemeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            return _accepted(
+                services.job_create_titled(owner=request.user, template=data["template"], title=data["title"], is_public=data["is_public"])
+            )
         serializer = ManualMemeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = services.job_create(
@@ -62,8 +93,7 @@ class MemeViewSet(
             background=serializer.validated_data.get("image"),
             is_public=serializer.validated_data["is_public"],
         )
-        headers = {"Location": f"/api/jobs/{job.id}/"}
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers=headers)
+        return _accepted(job)
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
@@ -75,3 +105,15 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.queryset.filter(owner=self.request.user)
+
+    @extend_schema(request=ChooseCaptionSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def choose(self, request, pk=None):
+        """Title mode: draw the meme again with another of the captions the model wrote."""
+        serializer = ChooseCaptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            return _accepted(services.job_choose(job, serializer.validated_data["candidate"]))
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error

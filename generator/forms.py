@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .services import lines_clean
+from .services import lines_clean, title_clean
 
 
 class MemeForm(forms.Form):
@@ -30,3 +30,20 @@ class MemeForm(forms.Form):
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
         return data
+
+
+class TitleForm(forms.Form):
+    """Title mode: the caption model writes the lines from a title."""
+
+    title = forms.CharField(
+        max_length=settings.MEME_MAX_TITLE_CHARS,
+        label="Title",
+        widget=forms.TextInput(attrs={"placeholder": "when the tests pass on the first try", "autocomplete": "off"}),
+    )
+    is_public = forms.BooleanField(required=False, initial=True, label="Show it in the public gallery")
+
+    def clean_title(self):
+        try:
+            return title_clean(self.cleaned_data["title"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error

@@ -109,7 +109,7 @@ class Meme(models.Model):
     title = models.CharField(max_length=200, blank=True)
     image = models.ImageField(upload_to="memes/")
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
-    model_version = models.CharField(max_length=64, blank=True, help_text="The caption model that wrote it, if any.")
+    model_version = models.CharField(max_length=100, blank=True, help_text="The caption model that wrote it, if any.")
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -144,6 +144,11 @@ class Job(models.Model):
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True)
     background = models.ImageField(upload_to="backgrounds/", blank=True)
     lines = models.JSONField(default=list)
+    title = models.CharField(max_length=200, blank=True, help_text="What the caption model writes about (title mode).")
+    candidates = models.JSONField(
+        default=list, blank=True, help_text="The captions the model wrote (title mode); the user picks one."
+    )
+    model_version = models.CharField(max_length=100, blank=True)
     is_public = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0)

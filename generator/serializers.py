@@ -7,7 +7,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from .models import Job, Meme, Template, TextBox
-from .services import lines_clean, upload_open
+from .services import lines_clean, title_clean, upload_open
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -99,13 +99,17 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ("id", "kind", "status", "progress", "stage", "error", "template", "lines", "meme", "created_at")
+        fields = (
+            "id", "kind", "status", "progress", "stage", "error", "template", "title", "lines", "candidates",
+            "model_version", "meme", "created_at",
+        )  # fmt: skip
         read_only_fields = fields
 
 
 class ManualMemeSerializer(serializers.Serializer):
     """A meme written by hand: lines on a template, or on an uploaded image."""
 
+    source = serializers.ChoiceField(choices=[Meme.Source.MANUAL.value], default=Meme.Source.MANUAL.value)
     template = serializers.SlugRelatedField(
         slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True
     )
@@ -131,3 +135,22 @@ class ManualMemeSerializer(serializers.Serializer):
         if (data.get("template") is None) == (data.get("image") is None):
             raise serializers.ValidationError("Choose a template or upload an image, not both.")
         return data
+
+
+class TitleMemeSerializer(serializers.Serializer):
+    """A meme whose caption the model writes from a title (title mode)."""
+
+    source = serializers.ChoiceField(choices=[Meme.Source.TITLE.value])
+    template = serializers.SlugRelatedField(slug_field="slug", queryset=Template.objects.all())
+    title = serializers.CharField(trim_whitespace=False, help_text="A few words for the caption model to write about.")
+    is_public = serializers.BooleanField(default=True)
+
+    def validate_title(self, title):
+        try:
+            return title_clean(title)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class ChooseCaptionSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(min_value=0, help_text="Which of the job's candidates to draw.")

@@ -38,6 +38,16 @@ def lines_clean(lines) -> list[str]:
     return cleaned
 
 
+def title_clean(title) -> str:
+    """A title for the caption model, stripped, or a ValidationError that says what is wrong with it."""
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationError("Give a title: a few words for the caption model to write about.")
+    title = " ".join(title.split())
+    if len(title) > settings.MEME_MAX_TITLE_CHARS:
+        raise ValidationError(f"A title has at most {settings.MEME_MAX_TITLE_CHARS} characters; this one has {len(title)}.")
+    return title
+
+
 def upload_open(upload) -> Image.Image:
     """Open an uploaded image safely, or raise a ValidationError saying why it cannot be used."""
     upload.seek(0)
@@ -70,10 +80,37 @@ def job_create(*, owner, lines, template: Template | None = None, background=Non
     return job
 
 
-def _enqueue(job: Job) -> None:
-    from .tasks import render_job
+def job_create_titled(*, owner, template: Template, title, is_public=True) -> Job:
+    """Queue a meme whose caption the model writes from a title (title mode)."""
+    job = Job.objects.create(
+        owner=owner,
+        kind=Meme.Source.TITLE,
+        template=template,
+        title=title_clean(title),
+        is_public=is_public,
+        stage="Waiting for the caption model",
+    )
+    transaction.on_commit(lambda: _enqueue(job))
+    return job
 
-    render_job.delay(str(job.id))
+
+def job_choose(job: Job, candidate: int) -> Job:
+    """Draw the meme again with another of the captions the model wrote."""
+    if job.status != Job.Status.SUCCEEDED or not job.candidates:
+        raise ValidationError("Only a finished title-mode meme has captions to choose from.")
+    if not 0 <= candidate < len(job.candidates):
+        raise ValidationError(f"Choose a caption between 0 and {len(job.candidates) - 1}.")
+    job_update(job, status=Job.Status.QUEUED, lines=job.candidates[candidate], progress=0.5, stage="Drawing your choice")
+    transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    from .tasks import caption_job, render_job
+
+    # Only jobs that still need the caption model go to the ml queue.
+    task = caption_job if job.kind == Meme.Source.TITLE and not job.lines else render_job
+    task.delay(str(job.id))
 
 
 def job_run(job_id) -> Job | None:
@@ -84,24 +121,39 @@ def job_run(job_id) -> Job | None:
         return None
     if job.is_finished:
         return job
-    job_update(job, status=Job.Status.RUNNING, progress=0.2, stage="Drawing the caption")
+    if not job.lines:
+        job_caption(job)
+    job_update(job, status=Job.Status.RUNNING, progress=0.8, stage="Drawing the caption")
     try:
         image, boxes = _base_image(job)
         picture = render_meme(image, boxes, job.lines, width=settings.MEME_RENDER_WIDTH, format="jpeg")
     except ImageRejected as error:
         return job_update(job, status=Job.Status.FAILED, error=f"The image could not be used: {error}")
     with transaction.atomic():
-        meme = Meme.objects.create(
-            owner=job.owner,
-            template=job.template,
-            background=job.background.name if job.background else "",
-            lines=job.lines,
-            image=ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg"),
-            source=job.kind,
-            is_public=job.is_public,
-        )
+        meme = job.meme or Meme(owner=job.owner, template=job.template, source=job.kind, is_public=job.is_public)
+        meme.background = job.background.name if job.background else ""
+        meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
+        meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg")
+        meme.save()
         job.meme = meme
         return job_update(job, status=Job.Status.SUCCEEDED, progress=1.0, stage="Done")
+
+
+def job_caption(job: Job) -> Job:
+    """Title mode: the caption model writes candidates for the job's template, streaming the words of the first
+    one to the browser as they are decoded; the first candidate is drawn, the others are offered."""
+    from captions.services import captions_write  # the web process never needs torch
+
+    job_update(job, status=Job.Status.RUNNING, progress=0.1, stage="Writing the caption")
+    draft: list[str] = []
+
+    def on_word(candidate: int, word: str) -> None:
+        if candidate == 0:
+            draft.append(word)
+            job_publish_draft(job, draft)
+
+    job.candidates, job.model_version = captions_write(job.template, job.title, on_word=on_word)
+    return job_update(job, lines=job.candidates[0], progress=0.6, stage="Caption written")
 
 
 def job_fail(job_id, reason: str) -> None:
@@ -128,6 +180,14 @@ def job_update(job: Job, **changes) -> Job:
     job.save()
     transaction.on_commit(lambda: job_publish(job))
     return job
+
+
+def job_publish_draft(job: Job, words: list[str]) -> None:
+    """The caption so far, word by word, while the model writes it."""
+    from ml.captions.text import split_boxes
+
+    message = {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)}
+    async_to_sync(get_channel_layer().group_send)(job.group_name, message)
 
 
 def job_publish(job: Job) -> None:

@@ -5,13 +5,23 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(bind=True, max_retries=3, retry_backoff=True)
-def render_job(self, job_id: str) -> None:
+def _run_with_retries(task, job_id: str) -> None:
     try:
         services.job_run(job_id)
     except OSError as error:
         # Storage hiccups are worth another try; after the last one the user is told.
-        if self.request.retries >= self.max_retries:
+        if task.request.retries >= task.max_retries:
             services.job_fail(job_id, "The meme could not be saved. Please try again later.")
             raise
-        raise self.retry(exc=error) from error
+        raise task.retry(exc=error) from error
+
+
+@shared_task(bind=True, max_retries=3, retry_backoff=True)
+def render_job(self, job_id: str) -> None:
+    _run_with_retries(self, job_id)
+
+
+# Named under "ml." so that it is routed to the ml queue, where the caption model is loaded.
+@shared_task(name="ml.caption_job", bind=True, max_retries=3, retry_backoff=True)
+def caption_job(self, job_id: str) -> None:
+    _run_with_retries(self, job_id)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "generator",
     "gallery",
+    "captions",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 MEME_MAX_UPLOAD_BYTES = env.int("MEME_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 MEME_MAX_PIXELS = env.int("MEME_MAX_PIXELS", default=25_000_000)
 MEME_MAX_LINE_CHARS = 200
+MEME_MAX_TITLE_CHARS = 200
 MEME_MAX_LINES = 10
 MEME_RENDER_WIDTH = 800
 

@@ -106,3 +106,23 @@ def template(db):
     TextBox.objects.create(template=template, position=0, y=0.0, height=0.25, example="top text")
     TextBox.objects.create(template=template, position=1, y=0.75, height=0.25, example="bottom text")
     return template
+
+
+@pytest.fixture(scope="session")
+def tiny_caption_model_dir(tmp_path_factory):
+    """A caption model trained in seconds on a tiny corpus (its templates are not the site's: every site
+    template is a cold start for it)."""
+    from ml.captions.training import TrainConfig, train
+    from tests.ml.test_captions_model import TEMPLATES, TINY, tiny_records
+
+    out = tmp_path_factory.mktemp("caption-model")
+    train(tiny_records(), TEMPLATES, TrainConfig(epochs=2, version="tiny-test-model", **TINY), out, progress=False)
+    return out
+
+
+@pytest.fixture
+def caption_model(db, tiny_caption_model_dir):
+    """The tiny caption model, registered and active."""
+    from captions.services import model_version_activate, model_version_register
+
+    return model_version_activate(model_version_register(tiny_caption_model_dir))

@@ -54,7 +54,7 @@ def read_captions(path: str | Path) -> Iterator[CaptionRecord]:
             try:
                 row = json.loads(line)
                 boxes = tuple(box.strip() for box in row["boxes"] if box and box.strip())
-                record = CaptionRecord(template=row["t"], boxes=boxes, title=(row.get("title") or "").strip())
+                record = CaptionRecord(template=row["t"].lower(), boxes=boxes, title=(row.get("title") or "").strip())
             except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise ValueError(f"{path}:{number}: not a caption row ({error})") from error
             if boxes:
@@ -65,7 +65,7 @@ def read_templates(directory: str | Path) -> dict[str, TemplateInfo]:
     templates = {}
     for config_path in sorted(Path(directory).glob("*/config.yml")):
         config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-        slug = config_path.parent.name
+        slug = config_path.parent.name.lower()  # slugs are lower-case everywhere (the site's are slugified)
         templates[slug] = TemplateInfo(
             slug=slug,
             name=str(config.get("name") or slug.replace("-", " ")),
@@ -82,6 +82,7 @@ def complete_templates(
     """Add a TemplateInfo for every captioned slug without a config: name from the index beside the captions
     (alternative names as tags), else from the slug; box count = the most common one among its captions."""
     index = json.loads(Path(index_path).read_text()) if index_path and Path(index_path).exists() else {}
+    index = {slug.lower(): entry for slug, entry in index.items()}
     box_counts: dict[str, Counter] = defaultdict(Counter)
     for record in records:
         box_counts[record.template][len(record.boxes)] += 1

@@ -15,50 +15,50 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .batches import Batch
 
-HEADS = ("softmax", "regression")
-
-
 class SoftmaxHead(nn.Module):
-    """Exact softmax over the vocabulary, made cheap by frequency clusters (vocabulary sorted by frequency)."""
+    """A softmax over the whole vocabulary tied to the word vectors: logit(w) = projected hidden · vector(w) + bias(w).
+    Tying keeps the head small (vocabulary × dim, not vocabulary × hidden) and lets rare words borrow from what
+    word2vec learned about their neighbours."""
 
-    def __init__(self, hidden: int, vocab_size: int, cutoffs: tuple[int, ...]):
+    def __init__(self, hidden: int, vocab_size: int, dim: int):
         super().__init__()
-        cutoffs = [c for c in cutoffs if c < vocab_size - 1] or [vocab_size // 2]
-        self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, cutoffs, div_value=4.0)
+        self.projection = nn.Linear(hidden, dim)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
 
-    def loss(self, hidden: Tensor, targets: Tensor) -> Tensor:
-        return self.nll(hidden, targets)
+    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
+        return torch.log_softmax(self.projection(hidden) @ vectors.T + self.bias, dim=-1)
 
-    def nll(self, hidden: Tensor, targets: Tensor) -> Tensor:
-        return -self.adaptive(hidden, targets).output
+    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
+        return F.cross_entropy(self.projection(hidden) @ vectors.T + self.bias, targets, reduction="none")
 
-    def log_probs(self, hidden: Tensor) -> Tensor:
-        return self.adaptive.log_prob(hidden)
+    loss = nll
 
 
 class RegressionHead(nn.Module):
-    """Predicts the next word's (frozen) word2vec vector with a cosine loss; decoding takes the nearest words.
-    For perplexity, similarities become a distribution: softmax(cosine / temperature), the temperature fitted
-    after training on training text (see training.calibrate_temperature)."""
+    """The original Slowmeme's head: predicts the next word's (frozen) word2vec vector with a cosine loss;
+    decoding takes the nearest words. For perplexity, similarities become a distribution:
+    softmax(cosine / temperature), the temperature fitted after training (see training.calibrate_temperature)."""
 
-    def __init__(self, hidden: int, vectors: Tensor):
+    def __init__(self, hidden: int, vocab_size: int, dim: int):
         super().__init__()
-        self.projection = nn.Linear(hidden, vectors.shape[1])
-        self.register_buffer("unit_vectors", F.normalize(vectors, dim=1))
+        self.projection = nn.Linear(hidden, dim)
         self.register_buffer("temperature", torch.tensor(0.1))
 
-    def similarities(self, hidden: Tensor) -> Tensor:
-        return F.normalize(self.projection(hidden), dim=-1) @ self.unit_vectors.T
+    def similarities(self, hidden: Tensor, vectors: Tensor) -> Tensor:
+        return F.normalize(self.projection(hidden), dim=-1) @ F.normalize(vectors, dim=1).T
 
-    def loss(self, hidden: Tensor, targets: Tensor) -> Tensor:
+    def loss(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
         predicted = F.normalize(self.projection(hidden), dim=-1)
-        return 1 - (predicted * self.unit_vectors[targets]).sum(-1)
+        return 1 - (predicted * F.normalize(vectors[targets], dim=-1)).sum(-1)
 
-    def nll(self, hidden: Tensor, targets: Tensor) -> Tensor:
-        return -self.log_probs(hidden).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
+        return -self.log_probs(hidden, vectors).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
-    def log_probs(self, hidden: Tensor) -> Tensor:
-        return torch.log_softmax(self.similarities(hidden) / self.temperature, dim=-1)
+    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
+        return torch.log_softmax(self.similarities(hidden, vectors) / self.temperature, dim=-1)
+
+
+HEAD_CLASSES = {"softmax": SoftmaxHead, "regression": RegressionHead}
 
 
 class CaptionModel(nn.Module):
@@ -71,13 +71,12 @@ class CaptionModel(nn.Module):
         layers: int = 1,
         condition_dim: int = 64,
         head: str = "softmax",
-        cutoffs: tuple[int, ...] = (2000, 10000),
         dropout: float = 0.1,
         tune_vectors: bool = True,
     ):
         super().__init__()
-        if head not in HEADS:
-            raise ValueError(f"head must be one of {HEADS}, not {head!r}")
+        if head not in HEAD_CLASSES:
+            raise ValueError(f"head must be one of {sorted(HEAD_CLASSES)}, not {head!r}")
         vocab_size, dim = vectors.shape
         self.layers, self.hidden_size = layers, hidden
         # The regression head's targets are these vectors: tuning them would let all words collapse together.
@@ -89,7 +88,7 @@ class CaptionModel(nn.Module):
         self.initial_state = nn.Linear(condition_dim, layers * hidden)
         self.lstm = nn.LSTM(dim + condition_dim, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
-        self.head = SoftmaxHead(hidden, vocab_size, cutoffs) if head == "softmax" else RegressionHead(hidden, vectors)
+        self.head = HEAD_CLASSES[head](hidden, vocab_size, dim)
 
     def mean_vectors(self, ids: Tensor, offsets: Tensor) -> Tensor:
         """Mean word vector of each bag of ids (bags given by offsets into the flat ids); an empty bag is zero."""
@@ -119,7 +118,7 @@ class CaptionModel(nn.Module):
     def step(self, condition: Tensor, words: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         """One decoding step for a batch: the last words (B,) -> next-word log-probabilities (B, V) and state."""
         output, state = self.lstm(self._inputs(condition, words.unsqueeze(1)), state)
-        return self.head.log_probs(output[:, 0]), state
+        return self.head.log_probs(output[:, 0], self.embedding.weight), state
 
     def token_losses(self, batch: Batch, *, nll: bool = False) -> tuple[Tensor, Tensor]:
         """Training loss (or, with nll=True, negative log-likelihood in nats) of every real target token,
@@ -128,7 +127,7 @@ class CaptionModel(nn.Module):
         hidden = self.hidden_states(condition, batch.inputs, batch.lengths)
         mask = torch.arange(batch.inputs.shape[1], device=hidden.device) < batch.lengths.unsqueeze(1)
         score = self.head.nll if nll else self.head.loss
-        return score(hidden[mask], batch.targets[mask]), batch.weights.unsqueeze(1).expand_as(mask)[mask]
+        return score(hidden[mask], batch.targets[mask], self.embedding.weight), batch.weights.unsqueeze(1).expand_as(mask)[mask]
 
     @classmethod
     def from_config(cls, vectors: Tensor, n_templates: int, config: Mapping) -> "CaptionModel":
@@ -139,7 +138,6 @@ class CaptionModel(nn.Module):
             layers=config["layers"],
             condition_dim=config["condition_dim"],
             head=config["head"],
-            cutoffs=tuple(config["cutoffs"]),
             dropout=config["dropout"],
             tune_vectors=config["tune_vectors"],
         )

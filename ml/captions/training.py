@@ -42,7 +42,6 @@ class TrainConfig:
     dropout: float = 0.1
     template_dropout: float = 0.15  # share of captions trained as "unknown template", for cold start
     tune_vectors: bool = True
-    cutoffs: tuple[int, ...] = (2000, 10000)
     word2vec_epochs: int = 5
     heldout_max: int = 5000  # held-out records scored after each epoch
     threads: int = 0  # CPU threads; 0 = every core. 1 wastes less when other jobs share the cores
@@ -53,7 +52,6 @@ class TrainConfig:
     version: str = ""  # default: built from the settings above
 
     def __post_init__(self):
-        self.cutoffs = tuple(self.cutoffs)
         self.version = self.version or f"captions-{self.head}-{self.dim}d-{self.layers}x{self.hidden}-{self.epochs}ep-seed{self.seed}"
 
 

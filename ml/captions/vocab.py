@@ -9,7 +9,7 @@ from .text import BOX, END, SPECIALS, UNK, caption_tokens, tokenize
 
 
 class Vocabulary:
-    """Special tokens first, then words from most to least frequent (adaptive softmax clusters rely on it)."""
+    """Special tokens first, then words from most to least frequent (so ids say how common a word is)."""
 
     def __init__(self, words_by_frequency: Iterable[str]):
         self.words = list(SPECIALS) + [word for word in words_by_frequency if word not in SPECIALS]

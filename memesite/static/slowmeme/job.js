@@ -1,22 +1,38 @@
-// Watches a job over its websocket and shows its progress, then the meme.
+// Watches a job over its websocket: the caption as the model writes it, progress, then the meme.
 (function () {
   const box = document.getElementById("job");
   if (!box) return;
   const bar = box.querySelector("progress");
   const stage = box.querySelector(".stage");
+  const draft = box.querySelector(".draft");
   const result = document.getElementById("result");
+  const candidates = document.getElementById("candidates");
 
-  function show(job) {
-    bar.value = job.progress;
-    stage.textContent = job.status === "failed" ? "Failed: " + job.error : job.stage;
-    if (job.status === "succeeded" && job.meme && !result.querySelector("img")) {
+  function showImage(meme) {
+    let img = result.querySelector("img");
+    if (!img) {
       const link = document.createElement("a");
-      link.href = job.meme.url;
-      const img = document.createElement("img");
-      img.src = job.meme.image;
-      img.alt = job.meme.caption;
+      link.href = meme.url;
+      img = document.createElement("img");
       link.appendChild(img);
       result.appendChild(link);
+    }
+    if (img.getAttribute("src") !== meme.image) img.src = meme.image;
+    img.alt = meme.caption;
+  }
+
+  function show(message) {
+    if (message.draft) {
+      draft.textContent = message.draft.join(" / ");
+      return;
+    }
+    bar.value = message.progress;
+    stage.textContent = message.status === "failed" ? "Failed: " + message.error : message.stage;
+    if (message.status === "succeeded" && message.meme) {
+      draft.textContent = "";
+      showImage(message.meme);
+      // The page lists the candidates with their forms; reload once to show them if they arrived live.
+      if (message.candidates && message.candidates.length && candidates.hidden) location.reload();
     }
   }
 
@@ -25,7 +41,7 @@
     const socket = new WebSocket(scheme + location.host + "/ws/jobs/" + box.dataset.job + "/");
     socket.onmessage = (event) => show(JSON.parse(event.data));
     socket.onclose = (event) => {
-      if (event.code !== 4403 && !result.querySelector("img")) setTimeout(connect, 2000);
+      if (event.code !== 4403) setTimeout(connect, 2000);
     };
   }
   connect();

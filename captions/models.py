@@ -1,0 +1,51 @@
+"""The caption corpus the model learns from, and the registry of trained caption models."""
+
+from django.db import models
+from django.db.models import Q
+
+from generator.models import Template
+
+
+class Caption(models.Model):
+    """One imported caption: the text of each box of a meme made on a template.
+
+    Captions that users write on the site are not copied here: the corpus reads them from their memes.
+    """
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="captions")
+    boxes = models.JSONField(help_text="The text of each box, top to bottom.")
+    title = models.CharField(max_length=300, blank=True)
+    dataset = models.CharField(max_length=50, default="imgflip", help_text="Where the caption came from.")
+    external_id = models.CharField(max_length=64, help_text="The caption's id in its dataset (makes imports idempotent).")
+    views = models.PositiveIntegerField(default=0)
+    votes = models.IntegerField(default=0)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "external_id"], name="unique_caption_per_dataset"),
+        ]
+
+    def __str__(self):
+        return " / ".join(self.boxes)
+
+
+class CaptionModelVersion(models.Model):
+    """A trained caption model: its files live in a folder; exactly one version is active at a time."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="The version string the model files carry.")
+    path = models.CharField(max_length=500, help_text="The folder holding the model's files.")
+    head = models.CharField(max_length=20, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_caption_model"),
+        ]
+
+    def __str__(self):
+        return self.name + (" (active)" if self.is_active else "")

@@ -1,0 +1,119 @@
+"""The caption model as the site uses it: the corpus it learns from, the registry of trained versions,
+and the generator each worker process keeps loaded between tasks."""
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import ml.captions
+from generator.models import Meme, Template
+from ml.captions.data import CaptionRecord, TemplateInfo
+from ml.captions.generate import CaptionGenerator, OnWord
+
+from .models import Caption, CaptionModelVersion
+
+log = logging.getLogger(__name__)
+
+# The small model committed with the project: title mode works on a fresh machine before any training.
+BUNDLED_MODEL_DIR = Path(ml.captions.__file__).resolve().parent / "pretrained"
+
+
+def template_info(template: Template) -> TemplateInfo:
+    """What the model knows of a template: its words, and how many boxes to fill."""
+    boxes = list(template.boxes.all())
+    return TemplateInfo(
+        slug=template.slug,
+        name=template.name,
+        n_boxes=len(boxes) or 2,
+        tags=tuple(str(tag) for tag in template.tags),
+        examples=tuple(box.example for box in boxes if box.example),
+    )
+
+
+def corpus_records() -> Iterator[CaptionRecord]:
+    """Every caption the model learns from: the imported ones, then what users wrote on public memes."""
+    imported = Caption.objects.values_list("template__slug", "boxes", "title").order_by("pk")
+    for slug, boxes, title in imported.iterator(chunk_size=5000):
+        yield CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
+    written = Meme.objects.filter(source=Meme.Source.MANUAL, is_public=True, template__isnull=False)
+    for slug, lines, title in written.values_list("template__slug", "lines", "title").order_by("pk").iterator(chunk_size=5000):
+        boxes = tuple(line for line in lines if line.strip())
+        if boxes:
+            yield CaptionRecord(template=slug, boxes=boxes, title=title)
+
+
+def model_version_register(model_dir: Path) -> CaptionModelVersion:
+    """Record a trained model folder in the registry (again: its metrics are refreshed)."""
+    config = json.loads((model_dir / "config.json").read_text())
+    metrics_file = model_dir / "metrics.json"
+    version, _ = CaptionModelVersion.objects.update_or_create(
+        name=config["version"],
+        defaults={
+            "path": _stored_path(model_dir),
+            "head": config.get("head", ""),
+            "metrics": json.loads(metrics_file.read_text()) if metrics_file.exists() else {},
+        },
+    )
+    return version
+
+
+def _stored_path(model_dir: Path) -> str:
+    """Folders inside the project are stored relative to it, so a moved checkout keeps its models."""
+    model_dir = model_dir.resolve()
+    return str(model_dir.relative_to(settings.BASE_DIR) if model_dir.is_relative_to(settings.BASE_DIR) else model_dir)
+
+
+def model_version_folder(version: CaptionModelVersion) -> Path:
+    return settings.BASE_DIR / version.path  # an absolute path stays as it is
+
+
+@transaction.atomic
+def model_version_activate(version: CaptionModelVersion) -> CaptionModelVersion:
+    CaptionModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    version.is_active, version.activated_at = True, timezone.now()
+    version.save(update_fields=["is_active", "activated_at"])
+    return version
+
+
+def model_version_active() -> CaptionModelVersion:
+    """The version that writes captions now; on a fresh site, the bundled model, registered on first use."""
+    version = CaptionModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        with transaction.atomic():
+            version = CaptionModelVersion.objects.select_for_update().filter(is_active=True).first()
+            if version is None:
+                version = model_version_activate(model_version_register(BUNDLED_MODEL_DIR))
+    return version
+
+
+class _LoadedModel:
+    """The generator this process has loaded: loading takes a second, so it happens once per process and
+    again only when another version becomes active (checked between tasks, never during one)."""
+
+    version: str | None = None
+    generator: CaptionGenerator | None = None
+    loads = 0
+
+
+def caption_generator() -> CaptionGenerator:
+    version = model_version_active()
+    if _LoadedModel.version != version.name:
+        log.info("loading caption model %s from %s", version.name, version.path)
+        _LoadedModel.generator = CaptionGenerator.load(model_version_folder(version))
+        _LoadedModel.version = version.name
+        _LoadedModel.loads += 1
+    return _LoadedModel.generator
+
+
+def captions_write(
+    template: Template, title: str, *, n: int = 4, seed: int | None = None, on_word: OnWord | None = None
+) -> tuple[list[list[str]], str]:
+    """n candidate captions (one line per box of the template) for a title, and the model version that wrote them."""
+    generator = caption_generator()
+    candidates = generator.generate(title, template_info(template), n=n, seed=seed, on_word=on_word)
+    return candidates, generator.version
