@@ -85,8 +85,8 @@ def test_blocked_word_is_never_emitted_even_when_most_likely(trained, monkeypatc
     generator = CaptionGenerator.load(trained[0], device="cpu", extra_blocked={"my"})
     log_probs, my = generator.model.head.log_probs, generator.vocab.index["my"]
 
-    def wants_my_everywhere(hidden):
-        return log_probs(hidden).index_fill(1, torch.tensor([my]), 50.0)
+    def wants_my_everywhere(hidden, vectors):
+        return log_probs(hidden, vectors).index_fill(1, torch.tensor([my]), 50.0)
 
     monkeypatch.setattr(generator.model.head, "log_probs", wants_my_everywhere)
     for method in ("sample", "beam"):
