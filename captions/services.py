@@ -117,3 +117,23 @@ def captions_write(
     generator = caption_generator()
     candidates = generator.generate(title, template_info(template), n=n, seed=seed, on_word=on_word)
     return candidates, generator.version
+
+
+def model_train(config, *, resume: bool = False, progress: bool = True) -> CaptionModelVersion:
+    """Train a caption model on the whole corpus (a held-out slice kept for its metrics) and register it.
+
+    `config` is an ml.captions.training.TrainConfig; the files go to CAPTION_MODELS_DIR/<version>."""
+    from ml.captions.data import make_splits
+    from ml.captions.training import train
+
+    records = list(corpus_records())
+    if not records:
+        raise ValueError("The corpus is empty: import captions first (manage.py import_captions PATH).")
+    templates = {template.slug: template_info(template) for template in Template.objects.prefetch_related("boxes")}
+    splits = make_splits(
+        records, holdout_fraction=config.holdout_fraction, cold_templates=config.cold_templates,
+        limit=config.limit, seed=config.seed,
+    )  # fmt: skip
+    out_dir = Path(settings.CAPTION_MODELS_DIR) / config.version
+    train(splits.train, templates, config, out_dir, resume=resume, progress=progress, heldout=splits.heldout)
+    return model_version_register(out_dir)

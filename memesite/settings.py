@@ -140,6 +140,9 @@ MEME_MAX_TITLE_CHARS = 200
 MEME_MAX_LINES = 10
 MEME_RENDER_WIDTH = 800
 
+# Trained caption models, one folder per version (the bundled one stays in ml/captions/pretrained).
+CAPTION_MODELS_DIR = Path(env("CAPTION_MODELS_DIR", default=str(VAR_DIR / "models")))
+
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import fields
 from pathlib import Path
 
-from .data import load_dataset
-from .training import TrainConfig, train
+from .data import load_dataset, read_dataset
+from .training import add_config_options, config_from_options, train
 
 
 def command_train(args: argparse.Namespace) -> None:
-    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
-    config = TrainConfig(**overrides)
+    config = config_from_options(vars(args))
     templates, splits = load_dataset(
         args.captions, args.templates, holdout_fraction=config.holdout_fraction,
         cold_templates=config.cold_templates, limit=config.limit, seed=config.seed,
@@ -23,10 +21,10 @@ def command_train(args: argparse.Namespace) -> None:
 
 
 def command_eval(args: argparse.Namespace) -> None:
-    from .evaluation import evaluate_model_dir
+    from .evaluation import evaluate_model_dir, format_results
 
-    for name, value in evaluate_model_dir(args.model, args.captions, args.templates, n_generate=args.n_generate).items():
-        print(f"{name}: {value:.4g}" if isinstance(value, float) else f"{name}: {value}")
+    templates, records = read_dataset(args.captions, args.templates)
+    print(format_results(evaluate_model_dir(args.model, records, templates, n_generate=args.n_generate)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,12 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     train_parser.add_argument("--templates", type=Path, required=True, help="folder of <slug>/config.yml")
     train_parser.add_argument("--out", type=Path, required=True)
     train_parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
-    for option in ("epochs", "dim", "hidden", "layers", "batch_size", "min_count", "seed", "max_len", "limit", "cold_templates", "threads"):
-        train_parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=int)
-    for option in ("lr", "dropout", "template_dropout", "holdout_fraction"):
-        train_parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=float)
-    train_parser.add_argument("--head", choices=("softmax", "regression"))
-    train_parser.add_argument("--version")
+    add_config_options(train_parser)
     train_parser.set_defaults(run=command_train)
 
     eval_parser = commands.add_parser("eval", help="held-out numbers of a model against the trigram baseline")

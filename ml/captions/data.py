@@ -90,7 +90,7 @@ def complete_templates(
     for slug, counts in box_counts.items():
         if slug in completed:
             continue
-        entry = index.get(slug, {})
+        entry = index.get(slug.lower(), {})
         alternatives = tuple(name.strip() for name in (entry.get("alternative_names") or "").split(",") if name.strip())
         template = TemplateInfo.from_slug(slug, n_boxes=counts.most_common(1)[0][0], tags=alternatives)
         completed[slug] = replace(template, name=entry.get("name") or template.name)
@@ -140,20 +140,26 @@ def make_splits(
     return Splits(train=train, heldout=heldout, cold_start=cold_start)
 
 
+def read_dataset(captions_path: str | Path, templates_dir: str | Path | None = None) -> tuple[dict[str, TemplateInfo], list[CaptionRecord]]:
+    """Every caption of a JSON-lines file, and every template: from a memegen folder if given, plus ones
+    inferred from the captions (named from the index beside the file)."""
+    captions_path = Path(captions_path)
+    records = list(read_captions(captions_path))
+    configs = read_templates(templates_dir) if templates_dir else {}
+    return complete_templates(configs, records, captions_path.parent / "templates_index.json"), records
+
+
 def load_dataset(
     captions_path: str | Path,
-    templates_dir: str | Path,
+    templates_dir: str | Path | None,
     *,
     holdout_fraction: float = 0.05,
     cold_templates: int = 10,
     limit: int | None = None,
     seed: int = 0,
 ) -> tuple[dict[str, TemplateInfo], Splits]:
-    """Every template (configs, plus ones inferred from the captions) and the splits training and eval share."""
-    captions_path = Path(captions_path)
-    records = list(read_captions(captions_path))
-    index_path = captions_path.parent / "templates_index.json"
-    templates = complete_templates(read_templates(templates_dir), records, index_path)
+    """Every template and the splits that training and evaluation share."""
+    templates, records = read_dataset(captions_path, templates_dir)
     splits = make_splits(
         records, holdout_fraction=holdout_fraction, cold_templates=cold_templates, limit=limit, seed=seed
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import CaptionRecord, TemplateInfo, load_dataset
+from .data import CaptionRecord, TemplateInfo, make_splits
 from .generate import CaptionGenerator
 from .ngram import NgramBaseline, perplexity
 from .text import caption_tokens, tokenize
@@ -124,13 +124,15 @@ def evaluate(
     return results | generation_speed(generator, some_template)
 
 
-def evaluate_model_dir(model_dir: str | Path, captions_path, templates_dir, *, n_generate: int = 400) -> dict:
-    """Rebuilds the model's splits from its config.json, fits the baseline on the same training captions with
-    the model's vocabulary, and evaluates."""
+def evaluate_model_dir(
+    model_dir: str | Path, records: Sequence[CaptionRecord], templates: Mapping[str, TemplateInfo], *, n_generate: int = 400
+) -> dict:
+    """Splits the records as the model's training did (its config.json), fits the baseline on the training
+    part with the model's vocabulary, and evaluates on the held-out part (and on the templates held out)."""
     config = json.loads((Path(model_dir) / "config.json").read_text())
-    templates, splits = load_dataset(
-        captions_path, templates_dir, holdout_fraction=config["holdout_fraction"],
-        cold_templates=config["cold_templates"], limit=config["limit"], seed=config["seed"],
+    splits = make_splits(
+        records, holdout_fraction=config["holdout_fraction"], cold_templates=config["cold_templates"],
+        limit=config["limit"], seed=config["seed"],
     )
     generator = CaptionGenerator.load(model_dir)
     baseline = NgramBaseline.fit(splits.train, generator.vocab, seed=config["seed"])
@@ -139,3 +141,8 @@ def evaluate_model_dir(model_dir: str | Path, captions_path, templates_dir, *, n
         generator, baseline, splits.heldout, splits.train, templates,
         cold_start_records=splits.cold_start, n_generate=n_generate, seed=config["seed"],
     )
+
+
+def format_results(results: Mapping) -> str:
+    """`name: value` lines, as the benchmarks print them."""
+    return "\n".join(f"{name}: {value:.4g}" if isinstance(value, float) else f"{name}: {value}" for name, value in results.items())

@@ -7,7 +7,7 @@ import os
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,23 @@ class TrainConfig:
 
     def __post_init__(self):
         self.version = self.version or f"captions-{self.head}-{self.dim}d-{self.layers}x{self.hidden}-{self.epochs}ep-seed{self.seed}"
+
+
+def add_config_options(parser) -> None:
+    """Command-line options for the TrainConfig fields people tune (argparse; Django's commands use it too)."""
+    for option in ("epochs", "dim", "hidden", "layers", "batch_size", "min_count", "seed", "max_len", "limit", "cold_templates", "threads"):
+        parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=int)
+    for option in ("lr", "dropout", "template_dropout", "holdout_fraction"):
+        parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=float)
+    parser.add_argument("--head", choices=("softmax", "regression"))
+    parser.add_argument("--name", dest="version", help="The version's name (default: made from the settings).")
+
+
+def config_from_options(options: Mapping, **defaults) -> TrainConfig:
+    """A TrainConfig from parsed options; options left unset keep the given defaults, then the dataclass's."""
+    names = {f.name for f in fields(TrainConfig)}
+    given = {name: value for name, value in options.items() if name in names and value is not None}
+    return TrainConfig(**{**defaults, **given})
 
 
 def train_word_vectors(

@@ -31,8 +31,8 @@ def write_jsonl(path, rows, bad_line=None):
 def test_read_captions_plain_or_gzip_drops_blank_boxes(tmp_path, name):
     records = list(read_captions(write_jsonl(tmp_path / name, ROWS)))
     assert records == [
-        CaptionRecord("Doge", ("SUCH TEST", "VERY WOW"), "Doge"),
-        CaptionRecord("Grumpy-Cat", ("NO",), "mondays"),
+        CaptionRecord("doge", ("SUCH TEST", "VERY WOW"), "Doge"),  # slugs lower-case, as the site's
+        CaptionRecord("grumpy-cat", ("NO",), "mondays"),
     ]
 
 
@@ -48,7 +48,7 @@ def test_read_templates_counts_text_boxes(tmp_path):
         "name: Doge\nkeywords:\n  -\ntext:\n  - style: upper\n  - style: upper\n  - style: upper\n"
         "example:\n  - such meme\n  - very skill\n"
     )
-    doge = read_templates(tmp_path)["Doge"]
+    doge = read_templates(tmp_path)["doge"]
     assert (doge.name, doge.n_boxes, doge.tags, doge.examples) == ("Doge", 3, (), ("such meme", "very skill"))
 
 
