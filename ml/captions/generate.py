@@ -109,10 +109,10 @@ class CaptionGenerator:
             if temperature <= 0:
                 words = log_probs.argmax(-1)
             else:
-                logits = log_probs / temperature
-                kth = logits.topk(min(top_k, logits.shape[1]), dim=-1).values[:, -1:]
-                probs = torch.softmax(logits.masked_fill(logits < kth, -torch.inf), dim=-1)
-                words = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+                # Sample among the top k only: softmax and draw over k values, not the whole vocabulary.
+                top_values, top_words = log_probs.topk(min(top_k, log_probs.shape[1]), dim=-1)
+                probs = torch.softmax(top_values / temperature, dim=-1)
+                words = top_words.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)
             chosen = words.tolist()
             for index in (~finished).nonzero().flatten().tolist():
                 captions[index].append(self.vocab.words[chosen[index]])

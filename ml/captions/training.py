@@ -33,7 +33,8 @@ class TrainConfig:
     layers: int = 1
     condition_dim: int = 64
     head: str = "softmax"  # or "regression"
-    epochs: int = 3
+    epochs: int = 3  # the learning rate decays over this many epochs
+    stop_after: int | None = None  # end after this many epochs (a run can --resume to finish the schedule)
     batch_size: int = 64
     lr: float = 2e-3
     min_count: int = 2
@@ -52,12 +53,13 @@ class TrainConfig:
     version: str = ""  # default: built from the settings above
 
     def __post_init__(self):
-        self.version = self.version or f"captions-{self.head}-{self.dim}d-{self.layers}x{self.hidden}-{self.epochs}ep-seed{self.seed}"
+        stopped = f"-stop{self.stop_after}" if self.stop_after else ""
+        self.version = self.version or f"captions-{self.head}-{self.dim}d-{self.layers}x{self.hidden}-{self.epochs}ep{stopped}-seed{self.seed}"
 
 
 def add_config_options(parser) -> None:
     """Command-line options for the TrainConfig fields people tune (argparse; Django's commands use it too)."""
-    for option in ("epochs", "dim", "hidden", "layers", "batch_size", "min_count", "seed", "max_len", "limit", "cold_templates", "threads"):
+    for option in ("epochs", "stop_after", "dim", "hidden", "layers", "batch_size", "min_count", "seed", "max_len", "limit", "cold_templates", "threads"):
         parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=int)
     for option in ("lr", "dropout", "template_dropout", "holdout_fraction"):
         parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=float)
@@ -161,7 +163,7 @@ def train(
         torch.set_rng_state(checkpoint["rng"])
         history, first_epoch = checkpoint["history"], checkpoint["epoch"] + 1
 
-    for epoch in range(first_epoch, config.epochs):
+    for epoch in range(first_epoch, min(config.stop_after or config.epochs, config.epochs)):
         started = time.time()
         epoch_batches = batches(examples, config.batch_size, vocab.end, seed=config.seed + epoch)
         desc = f"epoch {epoch + 1}/{config.epochs}"

@@ -61,6 +61,16 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
 
 
+def test_a_run_stopped_early_and_resumed_ends_as_an_uninterrupted_one(tmp_path):
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, **TINY), whole, progress=False)
+    stopped = train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, stop_after=1, **TINY), parts, progress=False)
+    assert [e["epoch"] for e in stopped["epochs"]] == [1] and stopped["version"].endswith("-stop1-seed0")
+    train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, **TINY), parts, progress=False, resume=True)
+    whole_weights, resumed_weights = torch.load(whole / "weights.pt"), torch.load(parts / "weights.pt")
+    assert all(torch.equal(whole_weights[name], resumed_weights[name]) for name in whole_weights)
+
+
 @pytest.mark.parametrize("method", ["sample", "beam"])
 def test_unseen_template_gets_n_candidates_with_every_box_filled(generator, method):
     new = TemplateInfo("brand-new", "Brand New Template", 4, examples=("such meme",))

@@ -1,0 +1,279 @@
+"""Title mode end to end: from POST /api/memes/ to the meme's image answering 200, through Celery.
+
+Measured twice on fresh sites: embedded (`runsite`: web server and worker in one process, SQLite, file broker),
+then on Redis + PostgreSQL (`runsite --no-worker` beside a `celery worker --pool solo`) when both answer.
+Each: 3 warm-up jobs, then sequential jobs on the starter templates, polled every 10 ms.
+
+Run from the repository root: python bench/bench_title_latency.py [--manual] [--jobs N]
+  --manual   hand-written memes instead of title mode (no caption model needed; prints manual_latency_*)
+  env BENCH_REDIS_URL (default redis://127.0.0.1:6379/3; that Redis database is flushed) and
+  BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/slowmeme_bench; created when missing).
+Title mode needs an active caption model: on a fresh site, the bundled ml/captions/pretrained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slowmeme_bench")
+BUNDLED_MODEL = ROOT / "ml" / "captions" / "pretrained"
+SLUGS = ("coffee", "astronaut", "chelsea-the-cat", "rocket", "cameraman", "astronaut-moon")
+SUBJECTS = ("my cat", "the intern", "my code", "monday", "the printer", "my diet", "the wifi", "my plants",
+            "the weekend", "my alarm clock", "group projects")  # fmt: skip
+SITUATIONS = ("at 3 am", "on a friday", "before coffee")
+TITLES = [f"{subject} {situation}" for situation in SITUATIONS for subject in SUBJECTS]  # 33, all different
+WARMUPS = 3
+POLL_SECONDS = 0.01
+GOAL_P95_MS = 400
+STARTUP_TIMEOUT, FIRST_JOB_TIMEOUT, JOB_TIMEOUT = 90, 90, 20
+
+
+class BenchError(Exception):
+    pass
+
+
+class Site:
+    """The processes of one site, each in its own process group, with their output in log files; stopping
+    ends every group, whatever happened."""
+
+    def __init__(self, env: dict, log_dir: Path):
+        self.env, self.log_dir, self.processes = env, log_dir, []
+
+    def manage(self, *args: str) -> None:
+        with open(self.log_dir / "manage.log", "a") as log:
+            subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, stdout=log, stderr=log, check=True)
+
+    def start(self, name: str, *args: str) -> None:
+        with open(self.log_dir / f"{name}.log", "w") as log:
+            process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        self.processes.append((name, process))
+
+    def check_running(self) -> None:
+        for name, process in self.processes:
+            if process.poll() is not None:
+                raise BenchError(f"{name} exited with {process.returncode}")
+
+    def stop(self) -> None:
+        for _, process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def log_tails(self, lines: int = 15) -> str:
+        return "\n".join(
+            f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            for path in sorted(self.log_dir.glob("*.log"))
+        )
+
+
+class Client:
+    def __init__(self, base: str):
+        self.base, self.token = base, None
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body else None
+        request = urllib.request.Request(self.url(path), method=method, data=data)
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Token {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else urllib.parse.urljoin(self.base, path)
+
+    def answers_200(self, path: str) -> bool:
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=30) as response:
+                response.read()
+                return response.status == 200
+        except urllib.error.HTTPError:
+            return False
+
+    def sign_up(self) -> None:
+        _, body = self.call("POST", "/api/users/", {"username": "bench", "password": "a long benchmark password"})
+        self.token = body["token"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_site(site: Site, client: Client) -> None:
+    deadline = time.time() + STARTUP_TIMEOUT
+    while time.time() < deadline:
+        site.check_running()
+        try:
+            client.call("GET", "/api/templates/")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise BenchError("the site did not answer in time")
+
+
+def meme_request(number: int, manual: bool) -> dict:
+    slug, title = SLUGS[number % len(SLUGS)], TITLES[number % len(TITLES)]
+    if manual:
+        return {"template": slug, "lines": [title, "bench"]}
+    return {"source": "title", "template": slug, "title": title}
+
+
+def job_latency_ms(site: Site, client: Client, body: dict, timeout: float) -> tuple[float, dict]:
+    """POST the meme, poll its job until it succeeded, then its image until it answers 200."""
+    start = time.perf_counter()
+    status, job = client.call("POST", "/api/memes/", body)
+    if status != 202:
+        raise BenchError(f"POST /api/memes/ answered {status}: {job}")
+    deadline = start + timeout
+    while job["status"] != "succeeded":
+        if job["status"] == "failed":
+            raise BenchError(f"job {job['id']} failed: {job.get('error')}")
+        if time.perf_counter() > deadline:
+            site.check_running()
+            raise BenchError(f"job {job['id']} still {job['status']} ({job.get('stage')}) after {timeout} s")
+        time.sleep(POLL_SECONDS)
+        job = client.call("GET", f"/api/jobs/{job['id']}/")[1]
+    while not client.answers_200(job["meme"]["image"]):
+        if time.perf_counter() > deadline:
+            raise BenchError(f"the image of job {job['id']} did not answer 200")
+        time.sleep(POLL_SECONDS)
+    return (time.perf_counter() - start) * 1000, job
+
+
+def measure(site: Site, client: Client, jobs: int, manual: bool) -> tuple[list[float], dict]:
+    """Warm-up jobs (the first one waits for the worker and its model to load), then the timed ones."""
+    for number in range(WARMUPS):
+        job_latency_ms(site, client, meme_request(number, manual), FIRST_JOB_TIMEOUT)
+    timings, job = [], {}
+    for number in range(WARMUPS, WARMUPS + jobs):
+        elapsed, job = job_latency_ms(site, client, meme_request(number, manual), JOB_TIMEOUT)
+        timings.append(elapsed)
+    return timings, job
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest rank: the smallest value that at least `fraction` of the values do not exceed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def report(mode: str, timings: list[float], last_job: dict, manual: bool) -> None:
+    prefix = "manual_latency" if manual else "title_latency"
+    if not manual:
+        print(f"# {mode}: caption model {last_job.get('model_version')!r}, {len(timings)} jobs")
+    print(f"{prefix}_{mode}_p50: {statistics.median(timings):.0f} ms")
+    print(f"{prefix}_{mode}_p95: {percentile(timings, 0.95):.0f} ms")
+
+
+def run_site(mode: str, env: dict, worker_apart: bool, jobs: int, manual: bool) -> bool:
+    """Migrate, start, sign up, measure, and stop every process started, even on failure; False if it failed."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"slowmeme-bench-{mode}-"))
+    port = free_port()
+    env = {**env, "SLOWMEME_VAR_DIR": str(var_dir), "THROTTLE_GENERATE": "10000/minute"}
+    site, client = Site(env, var_dir), Client(f"http://127.0.0.1:{port}/")
+    try:
+        site.manage("migrate", "--noinput")
+        # The PostgreSQL database outlives a run: empty it, so that no template points at a deleted image and
+        # the caption model is the bundled one, registered on first use as on any fresh site.
+        site.manage("flush", "--noinput")
+        site.manage("load_starter_templates")
+        serve_only = ["--no-worker"] if worker_apart else []
+        site.start("web", PYTHON, "manage.py", "runsite", "--port", str(port), *serve_only)
+        if worker_apart:
+            site.start("worker", PYTHON, "-m", "celery", "-A", "memesite", "worker", "--queues", "default,ml",
+                       "--pool", "solo", "--loglevel", "WARNING")  # fmt: skip
+        wait_for_site(site, client)
+        client.sign_up()
+        timings, last_job = measure(site, client, jobs, manual)
+        report(mode, timings, last_job, manual)
+        return True
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, say so, show the logs, go on to the next site
+        print(f"# {mode}: failed: {error!r}")
+        print(site.log_tails(), file=sys.stderr)
+        return False
+    finally:
+        site.stop()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def clean_env() -> dict:
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "REDIS_URL", "CHANNELS_PREFIX", "MEDIA_ROOT", "CAPTION_MODELS_DIR"):
+        env.pop(name, None)
+    return env
+
+
+def redis_ready() -> str | None:
+    """Flush the benchmark's Redis database; None when done, else why it could not be."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        return f"Redis at {REDIS_URL} not reachable ({error})"
+    return None
+
+
+def postgres_ready() -> str | None:
+    """Create the benchmark's database when missing; None when it is there, else why not."""
+    url = urllib.parse.urlsplit(DATABASE_URL)
+    host, port, user = url.hostname or "127.0.0.1", str(url.port or 5432), url.username or "postgres"
+    command = ["createdb", "-h", host, "-p", port, "-U", user, url.path.lstrip("/")]
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=20, env=env)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"createdb could not run ({error})"
+    if result.returncode != 0 and "already exists" not in result.stderr:
+        return f"PostgreSQL at {host}:{port} not usable ({result.stderr.strip()})"
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--manual", action="store_true", help="hand-written memes instead of title mode")
+    parser.add_argument("--jobs", type=int, default=30, help="timed jobs per site (default 30)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that the sites are stopped on the way out
+    print(f"# load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"title_latency_goal_p95: {GOAL_P95_MS} ms")
+    if not args.manual and not (BUNDLED_MODEL / "weights.pt").is_file():
+        print(f"# no caption model at {BUNDLED_MODEL}: skipped (--manual measures hand-written memes instead)")
+        return 0
+    succeeded = run_site("embedded", clean_env(), False, args.jobs, args.manual)
+    problem = redis_ready() or postgres_ready()
+    if problem:
+        print(f"# redis: skipped: {problem}")
+    else:
+        env = {**clean_env(), "REDIS_URL": REDIS_URL, "DATABASE_URL": DATABASE_URL, "CHANNELS_PREFIX": "slowmeme-bench"}
+        succeeded = run_site("redis", env, True, args.jobs, args.manual) and succeeded
+    return 0 if succeeded else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
