@@ -111,11 +111,13 @@ def caption_generator() -> CaptionGenerator:
 
 
 def captions_write(
-    template: Template, title: str, *, n: int = 4, seed: int | None = None, on_word: OnWord | None = None
+    template: Template | TemplateInfo, title: str, *, n: int = 4, seed: int | None = None, on_word: OnWord | None = None
 ) -> tuple[list[list[str]], str]:
-    """n candidate captions (one line per box of the template) for a title, and the model version that wrote them."""
+    """n candidate captions (one line per box of the template) for a title, and the model version that wrote them.
+    A TemplateInfo describes a picture that is no template (photo mode: the user's own photo)."""
     generator = caption_generator()
-    candidates = generator.generate(title, template_info(template), n=n, seed=seed, on_word=on_word)
+    info = template if isinstance(template, TemplateInfo) else template_info(template)
+    candidates = generator.generate(title, info, n=n, seed=seed, on_word=on_word)
     return candidates, generator.version
 
 

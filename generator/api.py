@@ -9,6 +9,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
+from expressions.services import face_label
 from gallery.selectors import memes_public_newest, memes_visible_to
 
 from . import services
@@ -16,9 +18,11 @@ from .models import Job, Template
 from .models import Meme
 from .serializers import (
     ChooseCaptionSerializer,
+    ChooseFaceSerializer,
     JobSerializer,
     ManualMemeSerializer,
     MemeSerializer,
+    PhotoMemeSerializer,
     TemplateSerializer,
     TitleMemeSerializer,
     as_drf_error,
@@ -26,7 +30,7 @@ from .serializers import (
 
 MEME_CREATE = PolymorphicProxySerializer(
     component_name="MemeCreate",
-    serializers={"manual": ManualMemeSerializer, "title": TitleMemeSerializer},
+    serializers={"manual": ManualMemeSerializer, "title": TitleMemeSerializer, "photo": PhotoMemeSerializer},
     resource_type_field_name="source",
 )
 
@@ -75,8 +79,20 @@ class MemeViewSet(
 
     @extend_schema(request=MEME_CREATE, responses={202: JobSerializer})
     def create(self, request):
-        """Make a meme: `source: "manual"` (the default) with your lines, or `source: "title"` with a title for
-        the caption model. Answers 202 with the job; watch it at /api/jobs/<id>/ or /ws/jobs/<id>/."""
+        """Make a meme: `source: "manual"` (the default) with your lines, `source: "title"` with a title for
+        the caption model, or `source: "photo"` with a `photo` (multipart) whose expression picks the meme.
+        Answers 202 with the job; watch it at /api/jobs/<id>/ or /ws/jobs/<id>/."""
+        if request.data.get("source") == Meme.Source.PHOTO:
+            serializer = PhotoMemeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            try:
+                return _accepted(services.job_create_photo(
+                    owner=request.user, photo=data["photo"], title=data["title"], face=data.get("face"),
+                    on_photo=data["on_photo"], is_public=data["is_public"],
+                ))  # fmt: skip
+            except DjangoValidationError as error:
+                raise as_drf_error(error) from error
         if request.data.get("source") == Meme.Source.TITLE:
             serializer = TitleMemeSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
@@ -117,3 +133,29 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
             return _accepted(services.job_choose(job, serializer.validated_data["candidate"]))
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
+
+    @extend_schema(request=ChooseFaceSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def face(self, request, pk=None):
+        """Photo mode: make the meme again from another of the faces found."""
+        serializer = ChooseFaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            return _accepted(services.job_face_choose(job, serializer.validated_data["face"]))
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    @extend_schema(request=FaceLabelSerializer, responses={201: LabelledFaceSerializer})
+    @action(detail=True, methods=["post"])
+    def expression(self, request, pk=None):
+        """Photo mode: say which expression a face really shows. It is kept as a labelled face, and the ensemble's
+        per-class weights are refitted on all of them."""
+        serializer = FaceLabelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            labelled = face_label(job=job, user=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(LabelledFaceSerializer(labelled).data, status=status.HTTP_201_CREATED)

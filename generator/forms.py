@@ -47,3 +47,19 @@ class TitleForm(forms.Form):
             return title_clean(self.cleaned_data["title"])
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
+
+
+class PhotoForm(forms.Form):
+    """Photo mode: the expression read on the photo's face picks the template, and the caption model writes."""
+
+    # A plain file: job_create_photo opens it safely and says what is wrong with it.
+    photo = forms.FileField(label="Your photo", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    title = forms.CharField(
+        required=False,
+        max_length=settings.MEME_MAX_TITLE_CHARS,
+        label="Title (optional)",
+        help_text="What the caption is about; without one, the expression read on the face.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    on_photo = forms.BooleanField(required=False, label="Put the caption on my photo instead of a template")
+    is_public = forms.BooleanField(required=False, initial=True, label="Show it in the public gallery")

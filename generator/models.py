@@ -149,6 +149,19 @@ class Job(models.Model):
         default=list, blank=True, help_text="The captions the model wrote (title mode); the user picks one."
     )
     model_version = models.CharField(max_length=100, blank=True)
+    faces = models.JSONField(
+        default=list, blank=True,
+        help_text="Photo mode: every face found, largest first: its box in pixels and the expression read on it.",
+    )  # fmt: skip
+    face = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Photo mode: the face the meme is made from (0, the largest, unless chosen)."
+    )
+    expression = models.CharField(
+        max_length=16, blank=True, help_text='Photo mode: the expression read on that face, or "no face".'
+    )
+    confidence = models.FloatField(null=True, blank=True, help_text="Photo mode: the ensemble's probability of it.")
+    on_photo = models.BooleanField(default=False, help_text="Photo mode: the caption goes on the photo itself.")
+    notice = models.CharField(max_length=300, blank=True, help_text="What the user should know about how it was made.")
     is_public = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0)

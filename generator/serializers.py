@@ -11,7 +11,8 @@ from .services import lines_clean, title_clean, upload_open
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(list(error.messages))
+    # An error that names its fields keeps them: {"photo": [...]}.
+    return serializers.ValidationError(error.message_dict if hasattr(error, "error_dict") else list(error.messages))
 
 
 class TextBoxSerializer(serializers.ModelSerializer):
@@ -93,15 +94,28 @@ class MemeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FaceSerializer(serializers.Serializer):
+    """A face found in photo mode: its box in the photo's pixels and the expression read on it."""
+
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    label = serializers.CharField()
+    confidence = serializers.FloatField()
+    probabilities = serializers.DictField(child=serializers.FloatField())
+
+
 class JobSerializer(serializers.ModelSerializer):
     meme = MemeSerializer(read_only=True)
     template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    faces = FaceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Job
         fields = (
             "id", "kind", "status", "progress", "stage", "error", "template", "title", "lines", "candidates",
-            "model_version", "meme", "created_at",
+            "model_version", "faces", "face", "expression", "confidence", "on_photo", "notice", "meme", "created_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -150,6 +164,27 @@ class TitleMemeSerializer(serializers.Serializer):
             return title_clean(title)
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
+
+
+class PhotoMemeSerializer(serializers.Serializer):
+    """A meme made from a photo (photo mode): the expression read on a face picks the template and the caption."""
+
+    source = serializers.ChoiceField(choices=[Meme.Source.PHOTO.value])
+    # A plain file and text: job_create_photo checks them, and its errors name the field.
+    photo = serializers.FileField(help_text="A JPEG, PNG, GIF or WebP photo with a face.")
+    title = serializers.CharField(
+        required=False, default="", allow_blank=True, trim_whitespace=False,
+        help_text="Optional: what the caption is about (else the expression read).",
+    )  # fmt: skip
+    face = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, help_text="Which face to read: 0, the largest, unless set."
+    )
+    on_photo = serializers.BooleanField(default=False, help_text="Put the caption on the photo, not on a template.")
+    is_public = serializers.BooleanField(default=True)
+
+
+class ChooseFaceSerializer(serializers.Serializer):
+    face = serializers.IntegerField(min_value=0, help_text="Which of the job's faces to make the meme from.")
 
 
 class ChooseCaptionSerializer(serializers.Serializer):

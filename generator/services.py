@@ -13,6 +13,7 @@ from PIL import Image
 
 from .images import ImageRejected, open_image
 from .models import Job, Meme, Template
+from .placement import boxes_off_faces
 from .rendering import TOP_AND_BOTTOM, render_meme
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,43 @@ def job_create_titled(*, owner, template: Template, title, is_public=True) -> Jo
     return job
 
 
+def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_public=True) -> Job:
+    """Queue a meme made from a photo (photo mode): a worker reads the faces' expressions, then captions a template
+    labelled with that expression, or the photo itself when `on_photo`. `face` picks a face, 0 the largest."""
+    _field_clean("photo", upload_open, photo)
+    job = Job.objects.create(
+        owner=owner,
+        kind=Meme.Source.PHOTO,
+        background=photo,
+        title=_field_clean("title", title_clean, title) if title.strip() else "",
+        face=face,
+        on_photo=on_photo,
+        is_public=is_public,
+        stage="Waiting for the expression reader",
+    )
+    transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
+def _field_clean(name: str, clean, value):
+    """clean(value), its ValidationError naming the field, so that the API and the form show it there."""
+    try:
+        return clean(value)
+    except ValidationError as error:
+        raise ValidationError({name: error.messages}) from error
+
+
+def job_face_choose(job: Job, face: int) -> Job:
+    """Photo mode: make the meme again from another of the faces found."""
+    if job.status != Job.Status.SUCCEEDED or not job.faces:
+        raise ValidationError("Only a finished photo-mode meme has faces to choose from.")
+    if not 0 <= face < len(job.faces):
+        raise ValidationError(f"Choose a face between 0 and {len(job.faces) - 1}.")
+    job_update(job, status=Job.Status.QUEUED, face=face, lines=[], candidates=[], progress=0.0, stage="Reading it")
+    transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
 def job_choose(job: Job, candidate: int) -> Job:
     """Draw the meme again with another of the captions the model wrote."""
     if job.status != Job.Status.SUCCEEDED or not job.candidates:
@@ -106,10 +144,10 @@ def job_choose(job: Job, candidate: int) -> Job:
 
 
 def _enqueue(job: Job) -> None:
-    from .tasks import caption_job, render_job
+    from .tasks import caption_job, photo_job, render_job
 
-    # Only jobs that still need the caption model go to the ml queue.
-    task = caption_job if job.kind == Meme.Source.TITLE and not job.lines else render_job
+    # Only jobs that still need a model go to the ml queue: the caption model, and first the expression reader.
+    task = render_job if job.lines else {Meme.Source.TITLE: caption_job, Meme.Source.PHOTO: photo_job}[job.kind]
     task.delay(str(job.id))
 
 
@@ -122,6 +160,8 @@ def job_run(job_id) -> Job | None:
     if job.is_finished:
         return job
     if not job.lines:
+        if job.kind == Meme.Source.PHOTO:
+            job_read_photo(job)
         job_caption(job)
     job_update(job, status=Job.Status.RUNNING, progress=0.8, stage="Drawing the caption")
     try:
@@ -131,6 +171,7 @@ def job_run(job_id) -> Job | None:
         return job_update(job, status=Job.Status.FAILED, error=f"The image could not be used: {error}")
     with transaction.atomic():
         meme = job.meme or Meme(owner=job.owner, template=job.template, source=job.kind, is_public=job.is_public)
+        meme.template = job.template
         meme.background = job.background.name if job.background else ""
         meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
         meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg")
@@ -152,8 +193,52 @@ def job_caption(job: Job) -> Job:
             draft.append(word)
             job_publish_draft(job, draft)
 
-    job.candidates, job.model_version = captions_write(job.template, job.title, on_word=on_word)
+    job.candidates, job.model_version = captions_write(*_caption_subject(job), on_word=on_word)
     return job_update(job, lines=job.candidates[0], progress=0.6, stage="Caption written")
+
+
+def _caption_subject(job: Job) -> tuple:
+    """What the caption model writes about: the template and the title. In photo mode the expression stands in
+    for a missing title, and a photo drawn on is described to the model by its expression."""
+    if job.kind != Meme.Source.PHOTO:
+        return job.template, job.title
+    from ml.captions.data import TemplateInfo
+
+    topic = job.expression if job.faces else "no face found"
+    if job.template is not None:
+        return job.template, job.title or topic
+    photo = TemplateInfo(slug="photo", name=f"{topic} photo", n_boxes=len(TOP_AND_BOTTOM), tags=(topic,))
+    return photo, job.title or topic
+
+
+def job_read_photo(job: Job) -> Job:
+    """Photo mode: read every face's expression and choose what the caption goes on — a template labelled with
+    the chosen face's expression (a random one of them, so that one face makes more than one meme), or the photo
+    itself when the user asked for that, when no template has that label, or when no face was found."""
+    from expressions.services import photo_read, reading_faces
+
+    job_update(job, status=Job.Status.RUNNING, progress=0.05, stage="Reading the faces")
+    with job.background.open("rb") as file:
+        reading = photo_read(open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS))
+    faces = reading_faces(reading)
+    if not faces:
+        return job_update(
+            job, faces=[], face=None, expression=reading.label, confidence=None, template=None, progress=0.1,
+            stage="No face found", notice="No face was found in your photo, so the meme is about that. "
+            "A face seen from the front, not too small, works best.",
+        )  # fmt: skip
+    notices = []
+    chosen = job.face if job.face is not None and job.face < len(faces) else 0
+    if job.face is not None and job.face != chosen:
+        notices.append(f"Your photo has {len(faces)} faces and no face number {job.face}, so the largest was read.")
+    expression = faces[chosen]["label"]
+    template = None if job.on_photo else Template.objects.filter(expression=expression).order_by("?").first()
+    if template is None and not job.on_photo:
+        notices.append(f"No template is labelled {expression} yet, so the caption goes on your photo.")
+    return job_update(
+        job, faces=faces, face=chosen, expression=expression, confidence=faces[chosen]["confidence"],
+        template=template, notice=" ".join(notices), progress=0.1, stage=f"Read: {expression}",
+    )  # fmt: skip
 
 
 def job_fail(job_id, reason: str) -> None:
@@ -168,7 +253,10 @@ def _base_image(job: Job) -> tuple[Image.Image, list]:
         with job.template.image.open("rb") as file:
             return open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS), job.template.text_boxes()
     with job.background.open("rb") as file:
-        return open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS), list(TOP_AND_BOTTOM)
+        image = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
+    # Off the faces found in photo mode; other jobs have none, and get the top and bottom bands.
+    faces = [(face["x"], face["y"], face["width"], face["height"]) for face in job.faces]
+    return image, boxes_off_faces(faces, image.size)
 
 
 def job_update(job: Job, **changes) -> Job:

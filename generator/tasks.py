@@ -25,3 +25,9 @@ def render_job(self, job_id: str) -> None:
 @shared_task(name="ml.caption_job", bind=True, max_retries=3, retry_backoff=True)
 def caption_job(self, job_id: str) -> None:
     _run_with_retries(self, job_id)
+
+
+# On the ml queue too: the expression ensemble reads the photo, then the caption model writes.
+@shared_task(name="ml.photo_job", bind=True, max_retries=3, retry_backoff=True)
+def photo_job(self, job_id: str) -> None:
+    _run_with_retries(self, job_id)

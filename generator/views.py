@@ -5,9 +5,11 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from expressions.services import face_label
+
 from . import services
-from .forms import MemeForm, TitleForm
-from .models import Job, Template
+from .forms import MemeForm, PhotoForm, TitleForm
+from .models import EXPRESSIONS, Job, Template
 
 
 def pick(request):
@@ -39,9 +41,24 @@ def make(request, slug):
 
 
 @login_required
+def photo(request):
+    """Photo mode: the expression read on the photo's face picks the template and the caption."""
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            return redirect(services.job_create_photo(owner=request.user, **form.cleaned_data))
+        except ValidationError as error:
+            form.add_error(None, error)  # the error names its field
+    return render(request, "generator/photo.html", {"form": form})
+
+
+@login_required
 def job(request, job_id):
     job = get_object_or_404(Job.objects.select_related("meme", "template"), pk=job_id, owner=request.user)
-    return render(request, "generator/job.html", {"job": job})
+    # Photo mode: each face found, with the label its owner gave it, if any.
+    labelled = dict(job.labelled_faces.values_list("face", "label"))
+    faces = [{**face, "labelled": labelled.get(number)} for number, face in enumerate(job.faces)]
+    return render(request, "generator/job.html", {"job": job, "faces": faces, "expressions": EXPRESSIONS})
 
 
 @login_required
@@ -52,4 +69,30 @@ def choose(request, job_id):
         services.job_choose(job, int(request.POST.get("candidate", -1)))
     except (ValueError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", ["Choose one of the captions."])))
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def face(request, job_id):
+    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    try:
+        services.job_face_choose(job, int(request.POST.get("face", -1)))
+    except (ValueError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", ["Choose one of the faces."])))
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def expression(request, job_id):
+    """Photo mode: the user says which expression a face really shows; the expression reader learns from it."""
+    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    try:
+        labelled = face_label(
+            job=job, face=int(request.POST.get("face", -1)), label=request.POST.get("label", ""), user=request.user
+        )
+        messages.success(request, f"Thank you: face {labelled.face + 1} is kept as {labelled.label}, to learn from.")
+    except (ValueError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", ["Choose a face and an expression."])))
     return redirect(job)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "generator",
     "gallery",
     "captions",
+    "expressions",
 ]
 
 MIDDLEWARE = [

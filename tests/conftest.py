@@ -108,6 +108,17 @@ def template(db):
     return template
 
 
+@pytest.fixture
+def happy_template(db):
+    """A template labelled happy, for photo mode to pick."""
+    template = Template(slug="happy-grey", name="Happy Grey", expression="happy")
+    template.image.save("happy.png", ContentFile(png_bytes((400, 400))), save=False)
+    template.save()
+    for position, y in enumerate((0.0, 0.8)):
+        TextBox.objects.create(template=template, position=position, y=y, height=0.2)
+    return template
+
+
 @pytest.fixture(scope="session")
 def tiny_caption_model_dir(tmp_path_factory):
     """A caption model trained in seconds on a tiny corpus (its templates are not the site's: every site

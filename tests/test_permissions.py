@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from generator.models import Job, Meme
@@ -51,6 +52,9 @@ API_CASES = [
     ("get", "/api/jobs/{job}/", None, {ANON: 401, OTHER: 404, STAFF: 404, OWNER: 200}),
     # The owner's job has no captions to choose from yet: a clear 400.
     ("post", "/api/jobs/{job}/choose/", {"candidate": 0}, {ANON: 401, OTHER: 404, STAFF: 404, OWNER: 400}),
+    # Nor faces to choose or label: it is not a photo job.
+    ("post", "/api/jobs/{job}/face/", {"face": 0}, {ANON: 401, OTHER: 404, STAFF: 404, OWNER: 400}),
+    ("post", "/api/jobs/{job}/expression/", {"label": "sad"}, {ANON: 401, OTHER: 404, STAFF: 404, OWNER: 400}),
     ("get", "/api/me/", None, {ANON: 401, OTHER: 200}),
     ("post", "/api/me/token/", None, {ANON: 401, OTHER: 201}),
     ("post", "/api/users/", {"username": "newbie", "password": "a long enough password"}, {ANON: 201}),
@@ -66,6 +70,15 @@ API_CASES = [
 def test_api_permissions(world, client_for, method, path, data, who, expected):
     response = api_call(world, client_for, who, method, path, data)
     assert response.status_code == expected, response.content[:300]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who,expected", [(ANON, 401), (OTHER, 202), (OWNER, 202)])
+def test_photo_memes_need_a_login(world, client_for, who, expected):
+    photo = SimpleUploadedFile("me.png", png_bytes())
+    body = {"source": "photo", "photo": photo}
+    response = client_for(world["users"].get(who)).post("/api/memes/", body, format="multipart")
+    assert response.status_code == expected
 
 
 @pytest.mark.django_db
@@ -101,12 +114,18 @@ PAGE_CASES = [
     ("/make/{slug}/", {ANON: 302, OTHER: 200}),
     ("/make/jobs/{job}/", {ANON: 302, OTHER: 404, OWNER: 200}),
     ("/make/jobs/{job}/choose/", {ANON: 302, OTHER: 405, OWNER: 405}),
+    ("/make/jobs/{job}/face/", {ANON: 302, OTHER: 405, OWNER: 405}),
+    ("/make/jobs/{job}/expression/", {ANON: 302, OTHER: 405, OWNER: 405}),
+    ("/make/photo/", {ANON: 302, OTHER: 200}),
     ("/accounts/settings/", {ANON: 302, OTHER: 200}),
     ("/accounts/password/", {ANON: 302, OTHER: 200}),
     ("/u/alice/", {ANON: 200, OTHER: 200}),
     ("/accounts/signup/", {ANON: 200}),
     ("/accounts/login/", {ANON: 200}),
     ("/admin/", {ANON: 302, OTHER: 302, STAFF: 200}),
+    # Staff need the model's permissions too (a superuser sees them: test_template_expressions).
+    ("/admin/expressions/fusionweights/", {ANON: 302, OTHER: 302, STAFF: 403}),
+    ("/admin/expressions/labelledface/", {ANON: 302, OTHER: 302, STAFF: 403}),
 ]
 
 
@@ -137,3 +156,16 @@ def test_token_rotation_needs_post_and_login(world):
     client.force_login(world["users"][OWNER])
     assert client.get("/accounts/settings/token/").status_code == 405
     assert client.post("/accounts/settings/token/").status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action,data", [("face", {"face": 0}), ("expression", {"face": 0, "label": "sad"})])
+@pytest.mark.parametrize("who,expected", [(ANON, 302), (OTHER, 404), (STAFF, 404), (OWNER, 302)])
+def test_photo_job_forms_are_for_the_owner(world, action, data, who, expected):
+    client = Client()
+    if who != ANON:
+        client.force_login(world["users"][who])
+    response = client.post(f"/make/jobs/{world['job'].pk}/{action}/", data)
+    assert response.status_code == expected
+    if who == ANON:
+        assert response["Location"].startswith("/accounts/login/")

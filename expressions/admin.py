@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+
+from .models import FusionWeights, LabelledFace
+from .services import weights_refit_queue
+
+
+@admin.register(LabelledFace)
+class LabelledFaceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "thumbnail", "label", "labelled_by", "job", "created_at")
+    list_filter = ("label",)
+    fields = ("thumbnail", "label", "labelled_by", "job", "face", "member_probs", "created_at")
+    readonly_fields = fields
+    actions = ["refit"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="face")
+    def thumbnail(self, face):
+        return format_html('<img src="{}" alt="{} face" height="64">', face.image.url, face.label)
+
+    @admin.action(description="Refit the fusion weights on all labelled faces (e.g. after deleting wrong ones)")
+    def refit(self, request, queryset):
+        weights_refit_queue()
+        self.message_user(request, "A refit of the fusion weights is queued.")
+
+
+@admin.register(FusionWeights)
+class FusionWeightsAdmin(admin.ModelAdmin):
+    """Read-only: a fit is made by the refit task; the newest is the one in use."""
+
+    list_display = ("__str__", "faces", "created_at")
+    fields = ("weights", "faces", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Weights (members × classes)")
+    def weights(self, fit):
+        header = format_html_join("", '<th scope="col">{}</th>', ((name,) for name in fit.classes))
+        cells = (format_html_join("", "<td>{}</td>", ((f"{weight:.3f}",) for weight in row)) for row in fit.matrix)
+        rows = format_html_join("", '<tr><th scope="row">{}</th>{}</tr>', zip(fit.members, cells))
+        return format_html("<table><thead><tr><td></td>{}</tr></thead><tbody>{}</tbody></table>", header, rows)

@@ -1,0 +1,48 @@
+"""What users teach the expression ensemble: faces they labelled, and the per-class fusion weights fitted on them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from generator.models import EXPRESSIONS, Job
+
+
+class LabelledFace(models.Model):
+    """A face whose expression a user told us: one validation example for fitting the fusion weights."""
+
+    image = models.ImageField(upload_to="faces/", help_text="The face with some margin, as the user saw it.")
+    member_probs = models.JSONField(help_text="What each member of the ensemble read: members × classes probabilities.")
+    label = models.CharField(max_length=16, choices=EXPRESSIONS)
+    labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="labelled_faces")
+    face = models.PositiveSmallIntegerField(default=0, help_text="Which of the job's faces, 0 the largest.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Correcting a face again replaces the label rather than counting the face twice.
+            models.UniqueConstraint(
+                fields=["job", "face"], condition=Q(job__isnull=False), name="one_label_per_job_face"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} face {self.pk}"
+
+
+class FusionWeights(models.Model):
+    """One fit of the members × classes weights; the newest is the one the ensemble uses (none: uniform)."""
+
+    matrix = models.JSONField(help_text="members × classes; each class's column sums to 1.")
+    members = models.JSONField(help_text="The members' names, the matrix's rows.")
+    classes = models.JSONField(help_text="The classes' names, the matrix's columns.")
+    faces = models.PositiveIntegerField(help_text="How many labelled faces the weights were fitted on.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "fusion weights"
+
+    def __str__(self):
+        return f"Fusion weights {self.pk} ({self.faces} faces)"

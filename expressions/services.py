@@ -1,0 +1,146 @@
+"""The expression ensemble as the site uses it: reading photos in a worker, the faces users label when it reads
+one wrong, and the per-class fusion weights fitted on those faces."""
+
+import io
+import logging
+import uuid
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from generator.images import open_image
+from generator.models import EXPRESSIONS, Job, Template
+
+from .models import FusionWeights, LabelledFace
+
+log = logging.getLogger(__name__)
+
+LABELS = dict(EXPRESSIONS)
+CROP_MARGIN = 0.25  # of the face box, on every side of a labelled face's crop: the ensemble's "loose" view
+
+
+class _LoadedEnsemble:
+    """The ensemble this process has loaded: the network once per process; the fusion weights again only when a
+    newer fit exists (checked when a task asks for the ensemble, never during a reading)."""
+
+    ensemble = None
+    weights_id: int | None = None  # the FusionWeights row in use; None: uniform
+    loads = 0
+
+
+def ensemble():
+    """The loaded ml.expressions.ExpressionEnsemble, with the newest fusion weights."""
+    from ml.expressions import ExpressionEnsemble  # torch: only the processes that read faces import it
+
+    latest = FusionWeights.objects.first()
+    if _LoadedEnsemble.ensemble is None:
+        log.info("loading the expression ensemble")
+        _LoadedEnsemble.ensemble, _LoadedEnsemble.weights_id = ExpressionEnsemble.load(), None
+        _LoadedEnsemble.loads += 1
+    if latest is not None and latest.pk != _LoadedEnsemble.weights_id:
+        loaded = _LoadedEnsemble.ensemble
+        _LoadedEnsemble.ensemble = ExpressionEnsemble(loaded.network, loaded.device, _matrix(latest))
+        _LoadedEnsemble.weights_id = latest.pk
+    return _LoadedEnsemble.ensemble
+
+
+def _matrix(weights: FusionWeights) -> np.ndarray | None:
+    """The fitted matrix, or None (uniform) when it was fitted for other members or classes than the ensemble's."""
+    from ml.expressions import CLASSES, ExpressionEnsemble
+
+    if (tuple(weights.members), tuple(weights.classes)) != (ExpressionEnsemble.member_names, CLASSES):
+        log.warning("fusion weights %s are for other members or classes; using uniform weights", weights.pk)
+        return None
+    return np.array(weights.matrix)
+
+
+def photo_read(image: Image.Image):
+    """Every face in the photo, largest first, and its expression (an ml.expressions.PhotoReading)."""
+    return ensemble().read_photo(np.asarray(image.convert("RGB")))
+
+
+def reading_faces(reading) -> list[dict]:
+    """A PhotoReading as the JSON a job keeps: each face's box and reading, and what each member read (which a
+    correction of that face is stored with)."""
+    return [
+        {
+            "x": face.x, "y": face.y, "width": face.width, "height": face.height,
+            "label": read.label, "confidence": round(read.confidence, 4),
+            "probabilities": {label: round(p, 4) for label, p in read.probabilities.items()},
+            "members": read.member_probs.round(5).tolist(),
+        }  # fmt: skip
+        for face, read in zip(reading.faces, reading.readings)
+    ]
+
+
+def template_expression_propose(template: Template) -> str | None:
+    """The expression the ensemble reads on the template image's largest face, or None when it finds no face."""
+    with template.image.open("rb") as file:
+        reading = photo_read(open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS))
+    return reading.label if reading.faces else None
+
+
+def face_label(*, job: Job, face: int, label: str, user) -> LabelledFace:
+    """Store the user's word on a face's expression (again: the label is replaced) and queue a refit of the weights."""
+    if label not in LABELS:
+        raise ValidationError({"label": f"Choose one of: {', '.join(LABELS)}."})
+    if not job.faces:
+        raise ValidationError({"face": "No face was found in this job's photo, so there is none to label."})
+    if not 0 <= face < len(job.faces):
+        raise ValidationError({"face": f"Choose a face between 0 and {len(job.faces) - 1}."})
+    found = job.faces[face]
+    labelled, _ = LabelledFace.objects.update_or_create(
+        job=job, face=face,
+        defaults={"label": label, "labelled_by": user},
+        create_defaults={
+            "label": label, "labelled_by": user, "member_probs": found["members"], "image": _face_crop(job, found),
+        },
+    )  # fmt: skip
+    weights_refit_queue()
+    return labelled
+
+
+def _face_crop(job: Job, face: dict) -> ContentFile:
+    with job.background.open("rb") as file:
+        photo = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
+    margin_x, margin_y = face["width"] * CROP_MARGIN, face["height"] * CROP_MARGIN
+    box = (
+        max(0, round(face["x"] - margin_x)), max(0, round(face["y"] - margin_y)),
+        min(photo.width, round(face["x"] + face["width"] + margin_x)),
+        min(photo.height, round(face["y"] + face["height"] + margin_y)),
+    )  # fmt: skip
+    buffer = io.BytesIO()
+    photo.crop(box).save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.png")
+
+
+def weights_refit_queue() -> None:
+    """Refit the weights in a worker, once what is being saved now is committed."""
+    from .tasks import refit_expression_weights
+
+    transaction.on_commit(refit_expression_weights.delay)
+
+
+def weights_refit() -> FusionWeights | None:
+    """Fit the per-class weights on every labelled face; the new row is the one in use from the next task on.
+    None while no face is labelled."""
+    from ml.expressions import CLASSES, ExpressionEnsemble, fit_class_weights
+
+    shape = (len(ExpressionEnsemble.member_names), len(CLASSES))
+    member_probs, labels = [], []
+    for probs, label in LabelledFace.objects.values_list("member_probs", "label").iterator():
+        # Faces read by an ensemble with other members cannot be fitted with these.
+        if np.shape(probs) == shape:
+            member_probs.append(probs)
+            labels.append(CLASSES.index(label))
+    if not labels:
+        return None
+    matrix = fit_class_weights(np.array(member_probs), np.array(labels))
+    return FusionWeights.objects.create(
+        matrix=matrix.tolist(), members=list(ExpressionEnsemble.member_names), classes=list(CLASSES),
+        faces=len(labels),
+    )  # fmt: skip
