@@ -1,13 +1,22 @@
 """Celery tasks: thin wrappers that call the services."""
 
+import logging
+from pathlib import Path
+
 from celery import shared_task
 
 from . import services
+
+log = logging.getLogger(__name__)
 
 
 def _run_with_retries(task, job_id: str) -> None:
     try:
         services.job_run(job_id)
+    except FileNotFoundError as error:
+        # Waiting will not bring a missing file back (a template's image, a model's weights): fail now, and say so.
+        log.error("job %s: missing file %s", job_id, error.filename)
+        services.job_fail(job_id, f"A file this meme needs is missing ({Path(error.filename or '').name or 'unknown'}).")
     except OSError as error:
         # Storage hiccups are worth another try; after the last one the user is told.
         if task.request.retries >= task.max_retries:

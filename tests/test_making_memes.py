@@ -44,6 +44,13 @@ def test_api_meme_is_rendered_by_the_worker(celery_worker, alice, template, clie
         assert picture.format == "JPEG" and picture.width == 800
 
 
+def test_a_missing_template_image_fails_the_job_at_once_with_a_reason(celery_worker, alice, template, client_for):
+    template.image.storage.delete(template.image.name)
+    response = client_for(alice).post("/api/memes/", {"template": "grey", "lines": ["a", "b"]}, format="json")
+    job = wait_for_job(response.json()["id"], timeout=10)  # no retries with backoff
+    assert job.status == Job.Status.FAILED and "missing (grey" in job.error
+
+
 def test_web_form_makes_a_meme_and_the_job_page_shows_it(celery_worker, alice, template):
     client = Client()
     client.force_login(alice)
