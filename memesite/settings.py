@@ -204,8 +204,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Make, caption and browse memes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # A job's kind and a meme's source are the same choices.
-    "ENUM_NAME_OVERRIDES": {"MemeSourceEnum": "generator.models.Meme.Source"},
+    # One name per choice set: a job's kind and a meme's source; a template's expression and a corrected label.
+    "ENUM_NAME_OVERRIDES": {
+        "MemeSourceEnum": "generator.models.Meme.Source",
+        "ExpressionEnum": "generator.models.EXPRESSIONS",
+    },
 }
 
 LOGGING = {
