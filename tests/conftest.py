@@ -40,9 +40,14 @@ def isolated_files():
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
+def django_db_modify_db_settings(tmp_path_factory):
     # The worker thread closes its connection after each task, so the test database can be dropped.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, as in the embedded mode: the worker thread and the test then wait for each other's writes
+        # (WAL, busy timeout); SQLite's in-memory test database fails them at once ("table is locked").
+        test_settings = settings.DATABASES["default"].setdefault("TEST", {})
+        test_settings["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
 @pytest.fixture(scope="session")

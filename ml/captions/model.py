@@ -58,7 +58,27 @@ class RegressionHead(nn.Module):
         return torch.log_softmax(self.similarities(hidden, vectors) / self.temperature, dim=-1)
 
 
-HEAD_CLASSES = {"softmax": SoftmaxHead, "regression": RegressionHead}
+class AdaptiveSoftmaxHead(nn.Module):
+    """An untied, exact softmax over the vocabulary made cheap by frequency clusters (the vocabulary is sorted by
+    frequency): full rank, where the tied head is limited to the word vectors' few dimensions."""
+
+    CUTOFFS = (2000, 10000)
+
+    def __init__(self, hidden: int, vocab_size: int, dim: int):
+        super().__init__()
+        cutoffs = [c for c in self.CUTOFFS if c < vocab_size - 1] or [vocab_size // 2]
+        self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, cutoffs, div_value=4.0)
+
+    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
+        return -self.adaptive(hidden, targets).output
+
+    loss = nll
+
+    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
+        return self.adaptive.log_prob(hidden)
+
+
+HEAD_CLASSES = {"softmax": SoftmaxHead, "adaptive": AdaptiveSoftmaxHead, "regression": RegressionHead}
 
 
 class CaptionModel(nn.Module):

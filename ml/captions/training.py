@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from .batches import Batch, Encoder, batches
 from .data import CaptionRecord, TemplateInfo
-from .model import CaptionModel, RegressionHead, pick_device
+from .model import HEAD_CLASSES, CaptionModel, RegressionHead, pick_device
 from .plots import plot_losses, plot_word_vectors
 from .storage import read_inputs, write_inputs, write_model
 from .text import caption_tokens, tokenize
@@ -32,7 +32,7 @@ class TrainConfig:
     hidden: int = 256
     layers: int = 1
     condition_dim: int = 64
-    head: str = "softmax"  # or "regression"
+    head: str = "softmax"  # tied to the word vectors; or "adaptive" (untied, clustered) or "regression"
     epochs: int = 3  # the learning rate decays over this many epochs
     stop_after: int | None = None  # end after this many epochs (a run can --resume to finish the schedule)
     batch_size: int = 64
@@ -63,7 +63,7 @@ def add_config_options(parser) -> None:
         parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=int)
     for option in ("lr", "dropout", "template_dropout", "holdout_fraction"):
         parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=float)
-    parser.add_argument("--head", choices=("softmax", "regression"))
+    parser.add_argument("--head", choices=sorted(HEAD_CLASSES))
     parser.add_argument("--name", dest="version", help="The version's name (default: made from the settings).")
 
 

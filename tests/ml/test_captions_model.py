@@ -119,10 +119,11 @@ def test_log_likelihood_counts_every_caption_token(generator):
     assert 0 < nll / n_tokens < 3
 
 
-def test_regression_head_trains_generates_and_scores(tmp_path):
-    train(tiny_records(100), TEMPLATES, TrainConfig(epochs=1, head="regression", **TINY), tmp_path, progress=False)
+@pytest.mark.parametrize("head", ["regression", "adaptive"])
+def test_other_heads_train_generate_and_score(tmp_path, head):
+    train(tiny_records(100), TEMPLATES, TrainConfig(epochs=1, head=head, **TINY), tmp_path, progress=False)
     generator = CaptionGenerator.load(tmp_path, device="cpu")
-    (boxes,) = generator.generate("cat", TEMPLATES["pets"], n=1, temperature=0)  # nearest word each step
+    (boxes,) = generator.generate("cat", TEMPLATES["pets"], n=1, temperature=0)  # the likeliest (nearest) word
     assert len(boxes) == 2 and all(boxes)
     nll, n_tokens = generator.log_likelihood(tiny_records(3))
     assert n_tokens > 0 and 0 < nll / n_tokens < 10
