@@ -122,29 +122,28 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return self.queryset.filter(owner=self.request.user)
 
+    def _redo(self, request, pk, serializer_class, redo) -> Response:
+        """Make a finished meme again from the caption or face the user picked (the serializer's one field)."""
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        (number,) = serializer.validated_data.values()
+        try:
+            return _accepted(redo(job, number))
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
     @extend_schema(request=ChooseCaptionSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def choose(self, request, pk=None):
         """Title mode: draw the meme again with another of the captions the model wrote."""
-        serializer = ChooseCaptionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        job = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            return _accepted(services.job_choose(job, serializer.validated_data["candidate"]))
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        return self._redo(request, pk, ChooseCaptionSerializer, services.job_choose)
 
     @extend_schema(request=ChooseFaceSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def face(self, request, pk=None):
         """Photo mode: make the meme again from another of the faces found."""
-        serializer = ChooseFaceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        job = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            return _accepted(services.job_face_choose(job, serializer.validated_data["face"]))
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        return self._redo(request, pk, ChooseFaceSerializer, services.job_face_choose)
 
     @extend_schema(request=FaceLabelSerializer, responses={201: LabelledFaceSerializer})
     @action(detail=True, methods=["post"])

@@ -61,26 +61,26 @@ def job(request, job_id):
     return render(request, "generator/job.html", {"job": job, "faces": faces, "expressions": EXPRESSIONS})
 
 
+def _redo(request, job_id, redo, field: str, choices: str):
+    """Make a finished meme again from the caption or face the user picked (redo(job, number))."""
+    job = get_object_or_404(Job, pk=job_id, owner=request.user)
+    try:
+        redo(job, int(request.POST.get(field, -1)))
+    except (ValueError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [f"Choose one of the {choices}."])))
+    return redirect(job)
+
+
 @login_required
 @require_POST
 def choose(request, job_id):
-    job = get_object_or_404(Job, pk=job_id, owner=request.user)
-    try:
-        services.job_choose(job, int(request.POST.get("candidate", -1)))
-    except (ValueError, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", ["Choose one of the captions."])))
-    return redirect(job)
+    return _redo(request, job_id, services.job_choose, "candidate", "captions")
 
 
 @login_required
 @require_POST
 def face(request, job_id):
-    job = get_object_or_404(Job, pk=job_id, owner=request.user)
-    try:
-        services.job_face_choose(job, int(request.POST.get("face", -1)))
-    except (ValueError, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", ["Choose one of the faces."])))
-    return redirect(job)
+    return _redo(request, job_id, services.job_face_choose, "face", "faces")
 
 
 @login_required
