@@ -184,7 +184,7 @@ def train(
                "parameters": sum(p.numel() for p in model.parameters())}
     if isinstance(model.head, RegressionHead):
         metrics["temperature"] = calibrate_temperature(model, batches(sample(examples, 1000, config.seed), 256, vocab.end), device)
-        write_model(out_dir, model, asdict(config))
+    write_model(out_dir, model, asdict(config))  # the config as run: a resumed run may stop elsewhere
     if heldout_batches:
         metrics["heldout_perplexity"] = math.exp(mean_loss(model, heldout_batches, device, nll=True))
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))

@@ -66,6 +66,7 @@ def test_a_run_stopped_early_and_resumed_ends_as_an_uninterrupted_one(tmp_path):
     train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, **TINY), whole, progress=False)
     stopped = train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, stop_after=1, **TINY), parts, progress=False)
     assert [e["epoch"] for e in stopped["epochs"]] == [1] and stopped["version"].endswith("-stop1-seed0")
+    assert json.loads((parts / "config.json").read_text())["version"] == stopped["version"]
     train(tiny_records(50), TEMPLATES, TrainConfig(epochs=2, **TINY), parts, progress=False, resume=True)
     whole_weights, resumed_weights = torch.load(whole / "weights.pt"), torch.load(parts / "weights.pt")
     assert all(torch.equal(whole_weights[name], resumed_weights[name]) for name in whole_weights)
