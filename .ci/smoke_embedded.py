@@ -34,6 +34,26 @@ def wait_for_site(site, deadline):
     sys.exit("the site did not answer in time")
 
 
+def make_meme(token, request):
+    """POST a meme, wait for its job, fetch the image."""
+    status, body = call("POST", "/api/memes/", request, token)
+    assert status == 202, status
+    job = json.loads(body)
+    started = time.time()
+    while job["status"] not in ("succeeded", "failed") and time.time() - started < 60:
+        time.sleep(0.2)
+        job = json.loads(call("GET", f"/api/jobs/{job['id']}/", token=token)[1])
+    assert job["status"] == "succeeded", job
+    meme = job["meme"]
+    with urllib.request.urlopen(meme["image"] if meme["image"].startswith("http") else BASE + meme["image"]) as response:
+        picture = response.read()
+    assert picture[:3] == b"\xff\xd8\xff", "the meme is not a JPEG"
+    print(
+        f"embedded smoke test: {meme['source']} meme {meme['id']} on {meme['template']} ({' / '.join(meme['lines'])!r}, "
+        f"model {meme['model_version'] or '-'}) rendered in {time.time() - started:.2f} s, {len(picture)} bytes"
+    )
+
+
 def main():
     env = {**os.environ, "SLOWMEME_VAR_DIR": tempfile.mkdtemp(prefix="slowmeme-smoke-"), "PORT": str(PORT)}
     for name in ("DATABASE_URL", "REDIS_URL"):
@@ -45,18 +65,8 @@ def main():
         token = json.loads(body)["token"]
         _, body = call("GET", "/api/templates/")
         slug = json.loads(body)["results"][0]["slug"]
-        status, body = call("POST", "/api/memes/", {"template": slug, "lines": ["smoke test", "passed"]}, token)
-        assert status == 202, status
-        job = json.loads(body)
-        started = time.time()
-        while job["status"] not in ("succeeded", "failed") and time.time() - started < 60:
-            time.sleep(0.2)
-            job = json.loads(call("GET", f"/api/jobs/{job['id']}/", token=token)[1])
-        assert job["status"] == "succeeded", job
-        with urllib.request.urlopen(job["meme"]["image"] if job["meme"]["image"].startswith("http") else BASE + job["meme"]["image"]) as response:
-            picture = response.read()
-        assert picture[:3] == b"\xff\xd8\xff", "the meme is not a JPEG"
-        print(f"embedded smoke test: meme {job['meme']['id']} on {slug} rendered in {time.time() - started:.2f} s, {len(picture)} bytes")
+        for request in ({"lines": ["smoke test", "passed"]}, {"source": "title", "title": "when the smoke test passes"}):
+            make_meme(token, {"template": slug, **request})
     finally:
         os.killpg(site.pid, signal.SIGTERM)
         site.wait(timeout=30)
