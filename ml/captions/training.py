@@ -32,7 +32,7 @@ class TrainConfig:
     hidden: int = 256
     layers: int = 1
     condition_dim: int = 64
-    head: str = "softmax"  # tied to the word vectors; or "adaptive" (untied, clustered) or "regression"
+    head: str = "adaptive"  # won on held-out numbers (see pretrained/MODEL_CARD.md); or "softmax" (tied), "regression"
     epochs: int = 3  # the learning rate decays over this many epochs
     stop_after: int | None = None  # end after this many epochs (a run can --resume to finish the schedule)
     batch_size: int = 64
