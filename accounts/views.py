@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from gallery.selectors import memes_visible_to
+from gallery.selectors import memes_of
+from gallery.views import ranked_page
 
 from .forms import SignUpForm
 from .models import User
@@ -26,8 +27,8 @@ def signup(request):
 
 def profile(request, username):
     owner = get_object_or_404(User, username=username, is_active=True)
-    memes = memes_visible_to(request.user).filter(owner=owner)
-    return render(request, "accounts/profile.html", {"owner": owner, "memes": memes[:60]})
+    ranking = request.GET.get("sort", "new")
+    return ranked_page(request, memes_of(owner, request.user), ranking, "accounts/profile.html", {"owner": owner})
 
 
 @login_required

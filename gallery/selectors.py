@@ -1,19 +1,55 @@
-"""Reading memes for the gallery: who may see what."""
+"""Reading memes for the gallery: who may see what, and in which order."""
+
+from datetime import timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from generator.models import Meme
+from generator.models import IN_GALLERY, Meme
+
+# Each ordering is served by one of Meme's partial indexes; the id breaks ties.
+RANKINGS = {
+    "hot": ("-hot", "-id"),
+    "best": ("-best", "-id"),
+    "top": ("-score", "-id"),
+    "new": ("-created_at", "-id"),
+}
+PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "all": None}
 
 
 def memes_visible_to(user) -> QuerySet[Meme]:
-    """Public memes, plus the user's own; staff see everything."""
+    """Memes one may open: public ones that staff have not hidden, plus the user's own; staff see everything."""
     memes = Meme.objects.select_related("owner", "template")
     if user.is_staff:
         return memes
     if user.is_authenticated:
-        return memes.filter(Q(is_public=True) | Q(owner=user))
-    return memes.filter(is_public=True)
+        return memes.filter(IN_GALLERY | Q(owner=user))
+    return memes.filter(IN_GALLERY)
 
 
-def memes_public_newest() -> QuerySet[Meme]:
-    return Meme.objects.filter(is_public=True).select_related("owner", "template").order_by("-created_at", "-id")
+def memes_in_gallery() -> QuerySet[Meme]:
+    """The gallery: public memes that staff have not hidden, for everyone alike."""
+    return Meme.objects.filter(IN_GALLERY).select_related("owner", "template")
+
+
+def memes_of(owner, viewer) -> QuerySet[Meme]:
+    """A user's page: their gallery memes, and to themselves (and staff) their private and hidden ones too."""
+    if viewer.is_staff or viewer.pk == owner.pk:
+        return Meme.objects.filter(owner=owner).select_related("owner", "template")
+    return memes_in_gallery().filter(owner=owner)
+
+
+def memes_ranked(memes: QuerySet[Meme], ranking: str, period: str = "week") -> QuerySet[Meme]:
+    """Order memes by a ranking; "top" counts only memes made within the period."""
+    since = PERIODS[period]
+    if ranking == "top" and since is not None:
+        memes = memes.filter(created_at__gte=timezone.now() - since)
+    return memes.order_by(*RANKINGS[ranking])
+
+
+def gallery_memes(viewer, ranking: str, period: str = "week", template=None, owner=None) -> QuerySet[Meme]:
+    """A gallery listing: everyone's, one template's or one user's memes, ranked."""
+    memes = memes_of(owner, viewer) if owner is not None else memes_in_gallery()
+    if template is not None:
+        memes = memes.filter(template=template)
+    return memes_ranked(memes, ranking, period)

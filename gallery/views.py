@@ -1,14 +1,100 @@
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from .selectors import memes_public_newest, memes_visible_to
+from generator.models import Meme, Template
+
+from . import services
+from .forms import PeriodForm, VoteForm
+from .pagination import gallery_page
+from .selectors import RANKINGS, memes_in_gallery, memes_ranked, memes_visible_to
+
+TITLES = {"hot": "Hot memes", "best": "Best memes", "top": "Top memes", "new": "New memes"}
 
 
-def new(request):
-    page = Paginator(memes_public_newest(), 24).get_page(request.GET.get("page"))
-    return render(request, "gallery/new.html", {"page": page})
+def ranked_page(request, memes, ranking: str, template_name: str, context: dict):
+    """Render a cursor page of memes in a ranking, each marked with the viewer's own vote."""
+    period_form = PeriodForm(request.GET)
+    if ranking not in RANKINGS or not period_form.is_valid():
+        return HttpResponseBadRequest("Unknown ranking or period: use hot, best, top (t=day, week or all) or new.")
+    period = period_form.cleaned_data["t"] or "week"
+    page, next_link, previous_link = gallery_page(request, memes_ranked(memes, ranking, period), ranking)
+    votes = services.votes_of(request.user, page)
+    for meme in page:
+        meme.my_vote = votes.get(meme.pk, 0)
+    context |= {
+        "memes": page, "ranking": ranking, "period": period, "rankings": TITLES, "periods": ["day", "week", "all"],
+        "next_link": next_link, "previous_link": previous_link,
+    }  # fmt: skip
+    return render(request, template_name, context)
+
+
+def gallery(request, ranking="hot"):
+    return ranked_page(request, memes_in_gallery(), ranking, "gallery/list.html", {"heading": TITLES[ranking]})
+
+
+def template_gallery(request, slug):
+    template = get_object_or_404(Template, slug=slug)
+    ranking = request.GET.get("sort", "hot")
+    return ranked_page(
+        request, memes_in_gallery().filter(template=template), ranking, "gallery/list.html",
+        {"heading": f"{template.name} memes", "template": template},
+    )  # fmt: skip
 
 
 def meme(request, meme_id):
     meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    meme.my_vote = services.votes_of(request.user, [meme]).get(meme.pk, 0)
     return render(request, "gallery/meme.html", {"meme": meme})
+
+
+def _error_text(error: PermissionDenied | ValidationError) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _back(request, meme_id):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("gallery:meme", meme_id)
+
+
+@login_required
+@require_POST
+def vote(request, meme_id):
+    """The form behind the vote buttons when scripts are off; with scripts the page votes over the API."""
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("A vote is 1 (up), -1 (down) or 0 (none).")
+    get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    try:
+        services.vote_cast(request.user, meme_id, form.cleaned_data["value"])
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    return _back(request, meme_id)
+
+
+@login_required
+@require_POST
+def report(request, meme_id):
+    meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    try:
+        services.meme_report(request.user, meme, request.POST.get("reason", ""))
+        messages.success(request, "Thank you: staff will look at this meme.")
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    return redirect("gallery:meme", meme_id)
+
+
+@staff_member_required
+@require_POST
+def hide(request, meme_id):
+    meme = get_object_or_404(Meme, pk=meme_id)
+    services.meme_hide(meme, hidden=request.POST.get("hidden") != "0")
+    messages.success(request, "The meme is hidden from the gallery." if meme.is_hidden else "The meme is back in the gallery.")
+    return redirect("gallery:meme", meme_id)

@@ -62,10 +62,29 @@ class TemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Meme)
 class MemeAdmin(admin.ModelAdmin):
-    list_display = ("id", "caption", "owner", "template", "source", "is_public", "created_at")
-    list_filter = ("source", "is_public")
+    list_display = ("id", "caption", "owner", "template", "source", "score", "report_count", "is_public", "is_hidden", "created_at")
+    list_filter = ("source", "is_public", "is_hidden")
     search_fields = ("owner__username", "template__slug")
     raw_id_fields = ("owner", "template")
+    readonly_fields = ("ups", "downs", "score", "hot", "best", "created_at")
+    actions = ["hide", "unhide"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner", "template").annotate(report_count=Count("reports"))
+
+    @admin.display(ordering="report_count", description="reports")
+    def report_count(self, meme):
+        return meme.report_count
+
+    @admin.action(description="Hide from the gallery")
+    def hide(self, request, queryset):
+        for meme in queryset:
+            meme_hide(meme, hidden=True)
+
+    @admin.action(description="Show in the gallery again")
+    def unhide(self, request, queryset):
+        for meme in queryset:
+            meme_hide(meme, hidden=False)
 
 
 @admin.register(Job)

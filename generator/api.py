@@ -11,7 +11,8 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
 from expressions.services import face_label
-from gallery.selectors import memes_public_newest, memes_visible_to
+from gallery.api import GalleryActions
+from gallery.selectors import memes_visible_to
 
 from . import services
 from .models import Job, Template
@@ -59,10 +60,8 @@ class TemplateViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
 
-class MemeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
-    """Memes: the public ones newest first; making one answers 202 with a job to watch."""
+class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Memes: the gallery ranked; making one answers 202 with a job to watch."""
 
     serializer_class = MemeSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
@@ -70,8 +69,6 @@ class MemeViewSet(
     throttle_scope = "generate"
 
     def get_queryset(self):
-        if self.action == "list":
-            return memes_public_newest()
         return memes_visible_to(self.request.user)
 
     def get_throttles(self):

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+
+from gallery import ranking
 
 from . import rendering
 
@@ -94,6 +97,9 @@ class TextBox(models.Model):
         )
 
 
+IN_GALLERY = models.Q(is_public=True, is_hidden=False)
+
+
 class Meme(models.Model):
     """A finished meme: a rendered image with the lines written on it."""
 
@@ -111,17 +117,37 @@ class Meme(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     model_version = models.CharField(max_length=100, blank=True, help_text="The caption model that wrote it, if any.")
     is_public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by staff: only staff and the owner see it.")
+    # The vote tally, kept by gallery.services.vote_cast under a row lock, and the rankings it gives.
+    ups = models.PositiveIntegerField(default=0, editable=False)
+    downs = models.PositiveIntegerField(default=0, editable=False)
+    score = models.IntegerField(default=0, editable=False)
+    hot = models.FloatField(default=0.0, editable=False)
+    best = models.FloatField(default=0.0, editable=False)
+    # A default rather than auto_now_add, so that imported and seeded memes keep their own dates.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["is_public", "-created_at"], name="meme_public_new")]
+        # One partial index per gallery ranking, over the memes the gallery shows.
+        indexes = [
+            models.Index(fields=[f"-{field}", "-id"], condition=IN_GALLERY, name=f"meme_gallery_{field}")
+            for field in ("hot", "best", "score", "created_at")
+        ] + [
+            models.Index(fields=["template", "-created_at"], name="meme_template_new"),
+            models.Index(fields=["owner", "-created_at"], name="meme_owner_new"),
+        ]
 
     def __str__(self):
         return self.caption or f"Meme {self.pk}"
 
     def get_absolute_url(self):
         return reverse("gallery:meme", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.hot = ranking.hot(self.ups, self.downs, self.created_at)
+        super().save(*args, **kwargs)
 
     @property
     def caption(self) -> str:

@@ -84,14 +84,18 @@ class MemeSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.URLField(source="get_absolute_url", read_only=True)
+    vote = serializers.SerializerMethodField(help_text="Your vote on it: 1, -1 or 0 (in gallery listings).")
 
     class Meta:
         model = Meme
         fields = (
             "id", "url", "owner", "template", "lines", "title", "caption", "image", "source", "model_version",
-            "is_public", "created_at",
+            "is_public", "is_hidden", "ups", "downs", "score", "vote", "created_at",
         )  # fmt: skip
         read_only_fields = fields
+
+    def get_vote(self, meme) -> int:
+        return self.context.get("votes", {}).get(meme.pk, 0)
 
 
 class FaceSerializer(serializers.Serializer):

@@ -11,6 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
+from gallery.services import meme_announce
+
 from .images import ImageRejected, open_image
 from .models import Job, Meme, Template
 from .placement import boxes_off_faces
@@ -175,7 +177,10 @@ def job_run(job_id) -> Job | None:
         meme.background = job.background.name if job.background else ""
         meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
         meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg")
+        is_new = meme.pk is None
         meme.save()
+        if is_new:
+            transaction.on_commit(lambda: meme_announce(meme))
         job.meme = meme
         return job_update(job, status=Job.Status.SUCCEEDED, progress=1.0, stage="Done")
 

@@ -1,0 +1,81 @@
+// Gallery and meme pages: votes without a page load, and live counts, new memes and hidden memes
+// over the gallery websocket.
+(function () {
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+
+  function showTally(tally) {
+    document.querySelectorAll('[data-score="' + tally.meme + '"]').forEach((score) => {
+      score.textContent = tally.score;
+      score.title = tally.ups + " up, " + tally.downs + " down";
+    });
+  }
+
+  function showOwnVote(form, vote) {
+    const up = form.querySelector(".up");
+    const down = form.querySelector(".down");
+    up.classList.toggle("on", vote === 1);
+    down.classList.toggle("on", vote === -1);
+    up.setAttribute("aria-pressed", vote === 1);
+    down.setAttribute("aria-pressed", vote === -1);
+    up.value = vote === 1 ? "0" : "1";
+    down.value = vote === -1 ? "0" : "-1";
+  }
+
+  document.querySelectorAll("form.votes").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const value = Number(event.submitter.value);
+      const response = await fetch("/api/memes/" + form.dataset.meme + "/vote/", {
+        method: value === 0 ? "DELETE" : "PUT",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf.value },
+        body: value === 0 ? null : JSON.stringify({ value: value }),
+      });
+      const answer = await response.json();
+      if (!response.ok) {
+        alert(answer.detail || Object.values(answer).join(" "));
+        return;
+      }
+      showTally(answer);
+      showOwnVote(form, answer.vote);
+    });
+  });
+
+  function showPublished(meme) {
+    const list = document.querySelector("[data-live-new]");
+    const wanted = list && list.dataset.liveNew;
+    if (!list || (wanted !== "*" && wanted !== meme.template) || list.querySelector('[data-meme="' + meme.id + '"]')) return;
+    const item = document.createElement("li");
+    item.dataset.meme = meme.id;
+    const link = document.createElement("a");
+    link.href = meme.url;
+    const image = document.createElement("img");
+    image.src = meme.image;
+    image.alt = meme.caption;
+    link.appendChild(image);
+    const byline = document.createElement("small");
+    byline.textContent = "by " + meme.owner + " · just now";
+    item.append(link, byline);
+    const empty = list.querySelector(".empty");
+    if (empty) empty.remove();
+    list.prepend(item);
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/gallery/");
+    socket.onopen = () => {
+      const ids = Array.from(document.querySelectorAll("[data-meme]"), (node) => Number(node.dataset.meme));
+      socket.send(JSON.stringify({ watch: Array.from(new Set(ids)) }));
+    };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "tally") showTally(message);
+      else if (message.type === "published") showPublished(message.meme);
+      else if (message.type === "hidden") {
+        document.querySelectorAll('li[data-meme="' + message.meme + '"]').forEach((item) => item.remove());
+      }
+    };
+    socket.onclose = () => setTimeout(connect, 2000);
+  }
+  connect();
+})();
