@@ -1,9 +1,11 @@
 import base64
 
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.html import format_html
 
 from expressions.services import template_expression_propose
+from gallery.services import meme_hide
 
 from .images import ImageRejected, open_image
 from .models import Job, Meme, Template, TextBox

@@ -24,9 +24,10 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_files():
-    """Media and the embedded broker's folder live in a temporary folder, away from var/."""
+    """Media and the embedded broker's folder live in a temporary folder, away from var/; fast password hashes."""
     root = Path(tempfile.mkdtemp(prefix="slowmeme-tests-"))
-    overrides = {"MEDIA_ROOT": root / "media"}
+    # A fast password hash: the tests make many users, and what they test is not the hash's cost.
+    overrides = {"MEDIA_ROOT": root / "media", "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
     if not settings.REDIS_URL:
         (root / "broker").mkdir()
         overrides["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
@@ -73,6 +74,16 @@ def png_bytes(size=(320, 240), color=(90, 90, 90), mode="RGB", format="PNG") -> 
 
 def make_user(username, **extra) -> User:
     return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+def make_meme(owner, template=None, lines=("top", "bottom"), **fields):
+    """A finished meme, as the worker would save it (one small image each)."""
+    from generator.models import Meme
+
+    meme = Meme(owner=owner, template=template, lines=list(lines), **fields)
+    meme.image.save("meme.jpg", ContentFile(png_bytes((40, 30), format="JPEG")), save=False)
+    meme.save()
+    return meme
 
 
 @pytest.fixture

@@ -1,0 +1,72 @@
+"""Live gallery: vote counts, new memes and hidden memes reach open pages over Channels (in-process or Redis)."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from gallery.services import meme_announce, meme_hide, vote_cast
+from generator.models import Job, Meme
+from generator.services import job_run
+from memesite.asgi import application
+
+from .conftest import make_meme
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+async def open_gallery(user=None, watch=()):
+    headers = [(b"origin", b"http://localhost")]
+    if user is not None:
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/gallery/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"watch": list(watch)})
+    return communicator
+
+
+async def test_a_vote_updates_the_count_on_open_pages(alice, bob, template):
+    meme = await sync_to_async(make_meme)(alice, template, ["live", "count"])
+    watcher = await open_gallery(watch=[meme.pk])
+    await watcher.receive_nothing(timeout=0.3)  # the watch request has been handled
+    await sync_to_async(vote_cast)(bob, meme.pk, 1)
+    assert await watcher.receive_json_from(timeout=5) == {"type": "tally", "meme": meme.pk, "ups": 1, "downs": 0, "score": 1}
+    await watcher.disconnect()
+
+
+async def test_a_new_public_meme_appears_and_a_hidden_one_goes(alice, template):
+    watcher = await open_gallery()
+    await watcher.receive_nothing(timeout=0.3)
+    job = await Job.objects.acreate(owner=alice, template=template, lines=["fresh", "meme"])
+    await sync_to_async(job_run)(job.pk)  # what the worker does
+    meme = await Meme.objects.aget(job__pk=job.pk)
+    published = await watcher.receive_json_from(timeout=5)
+    assert published["type"] == "published"
+    assert published["meme"]["id"] == meme.pk and published["meme"]["caption"] == "fresh / meme"
+
+    await watcher.send_json_to({"watch": [meme.pk]})
+    await watcher.receive_nothing(timeout=0.3)
+    await sync_to_async(meme_hide)(meme, True)
+    assert await watcher.receive_json_from(timeout=5) == {"type": "hidden", "meme": meme.pk}
+    await watcher.disconnect()
+
+
+async def test_private_memes_are_not_announced_nor_watchable(alice, template):
+    private = await sync_to_async(make_meme)(alice, template, ["secret"], is_public=False)
+    watcher = await open_gallery(watch=[private.pk])
+    await sync_to_async(meme_announce)(private)
+    assert await watcher.receive_nothing(timeout=0.5)
+    await watcher.disconnect()
+
+
+@pytest.mark.parametrize("request_sent", [{"watch": "everything"}, ["watch"], {"watch": list(range(201))}])
+async def test_a_bad_watch_request_gets_an_error_not_a_crash(db, request_sent):
+    watcher = await open_gallery()
+    await watcher.send_json_to(request_sent)
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "error"
+    await watcher.send_json_to({"watch": []})  # still open
+    assert await watcher.receive_nothing(timeout=0.3)
+    await watcher.disconnect()
