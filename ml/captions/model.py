@@ -64,9 +64,10 @@ class AdaptiveSoftmaxHead(nn.Module):
 
     CUTOFFS = (2000, 10000)
 
-    def __init__(self, hidden: int, vocab_size: int, dim: int):
+    def __init__(self, hidden: int, vocab_size: int, dim: int, cutoffs: list[int] | None = None):
         super().__init__()
-        cutoffs = [c for c in self.CUTOFFS if c < vocab_size - 1] or [vocab_size // 2]
+        # A fine-tuned model keeps its base's cutoffs: its new words join the last cluster.
+        cutoffs = cutoffs or [c for c in self.CUTOFFS if c < vocab_size - 1] or [vocab_size // 2]
         self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, cutoffs, div_value=4.0)
 
     def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
@@ -93,6 +94,7 @@ class CaptionModel(nn.Module):
         head: str = "softmax",
         dropout: float = 0.1,
         tune_vectors: bool = True,
+        cutoffs: list[int] | None = None,
     ):
         super().__init__()
         if head not in HEAD_CLASSES:
@@ -108,7 +110,8 @@ class CaptionModel(nn.Module):
         self.initial_state = nn.Linear(condition_dim, layers * hidden)
         self.lstm = nn.LSTM(dim + condition_dim, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
-        self.head = HEAD_CLASSES[head](hidden, vocab_size, dim)
+        head_options = {"cutoffs": cutoffs} if head == "adaptive" else {}
+        self.head = HEAD_CLASSES[head](hidden, vocab_size, dim, **head_options)
 
     def mean_vectors(self, ids: Tensor, offsets: Tensor) -> Tensor:
         """Mean word vector of each bag of ids (bags given by offsets into the flat ids); an empty bag is zero."""
@@ -160,6 +163,7 @@ class CaptionModel(nn.Module):
             head=config["head"],
             dropout=config["dropout"],
             tune_vectors=config["tune_vectors"],
+            cutoffs=config.get("cutoffs"),
         )
 
 
