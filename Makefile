@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run web worker worker-ml migrate test bench clean
+.PHONY: install run web worker worker-ml beat migrate test bench clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ worker: install
 ## A worker for the machine-learning queue only (a GPU machine): one process owns the GPU.
 worker-ml: install
 	$(BIN)/celery -A memesite worker --queues ml --pool solo --loglevel INFO
+
+## The schedule: the learning loop's nightly retraining (one beat for the whole site).
+beat: install
+	$(BIN)/celery -A memesite beat --loglevel INFO
 
 test: install
 	$(BIN)/python -m pytest -m "not browser"

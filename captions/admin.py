@@ -1,6 +1,20 @@
-from django.contrib import admin
+import base64
+import io
 
-from .models import Caption, CaptionModelVersion
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.html import format_html
+
+from ml.captions.plots import plot_version_comparison
+
+from .learning import run_request
+from .models import Caption, CaptionModelVersion, TrainingRun
+from .services import model_version_activate, model_version_folder
+
+
+def _png(data: bytes, alt: str, width: int = 600) -> str:
+    return format_html('<img src="data:image/png;base64,{}" alt="{}" width="{}">', base64.b64encode(data).decode(), alt, width)
 
 
 @admin.register(Caption)
@@ -13,5 +27,71 @@ class CaptionAdmin(admin.ModelAdmin):
 
 @admin.register(CaptionModelVersion)
 class CaptionModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("name", "head", "is_active", "created_at", "activated_at")
-    readonly_fields = ("name", "path", "head", "metrics", "created_at", "activated_at")
+    list_display = ("name", "state", "is_active", "heldout_perplexity", "gate_summary", "created_at", "activated_at")
+    list_filter = ("state", "is_active")
+    readonly_fields = ("name", "path", "head", "base", "state", "gate", "metrics", "training_curve", "created_at", "activated_at")
+    actions = ["activate"]
+    change_list_template = "admin/captions/captionmodelversion/change_list.html"
+
+    @admin.display(description="held-out perplexity")
+    def heldout_perplexity(self, version):
+        fixed = version.gate.get("sets", {}).get("fixed", {}).get("candidate")
+        value = fixed or version.metrics.get("heldout_perplexity")
+        return f"{value:.1f}" if value else "—"
+
+    @admin.display(description="gate")
+    def gate_summary(self, version):
+        return version.gate.get("summary", "—")
+
+    @admin.display(description="training curve")
+    def training_curve(self, version):
+        curve = model_version_folder(version) / "loss.png"
+        return _png(curve.read_bytes(), "loss per epoch") if curve.exists() else "No curve was saved."
+
+    @admin.action(description="Make active (roll back or forward to this version)")
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Pick exactly one version to make active.", messages.ERROR)
+            return
+        version = model_version_activate(queryset.get())
+        self.message_user(request, f"{version.name} is active: workers load it before their next task.")
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the list: every version's perplexity on the held-out sets, oldest first."""
+        rows = []
+        for version in CaptionModelVersion.objects.order_by("created_at"):
+            values = {name: s["candidate"] for name, s in version.gate.get("sets", {}).items()}
+            if not values and version.metrics.get("heldout_perplexity"):
+                values = {"training held-out": version.metrics["heldout_perplexity"]}
+            if values:
+                rows.append((version.name, values))
+        buffer = io.BytesIO()
+        plot_version_comparison(rows, buffer)
+        extra_context = {**(extra_context or {}), "comparison": _png(buffer.getvalue(), "versions compared", 800)}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "status", "progress_percent", "stage", "candidate", "requested_by", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("status", "progress", "stage", "options", "requested_by", "candidate", "outcome", "created_at", "finished_at")
+    change_list_template = "admin/captions/trainingrun/change_list.html"
+
+    @admin.display(description="progress")
+    def progress_percent(self, run):
+        return f"{run.progress:.0%}"
+
+    def has_add_permission(self, request):
+        return False  # runs start from the "Retrain now" button or the schedule
+
+    def get_urls(self):
+        retrain = path("retrain/", self.admin_site.admin_view(self.retrain_now), name="captions_trainingrun_retrain")
+        return [retrain, *super().get_urls()]
+
+    def retrain_now(self, request):
+        if request.method != "POST" or not self.has_change_permission(request):
+            return redirect("admin:captions_trainingrun_changelist")
+        run = run_request(user=request.user)
+        self.message_user(request, f"Training run {run.pk} is queued; this page shows its progress.")
+        return redirect("admin:captions_trainingrun_changelist")

@@ -1,5 +1,6 @@
 """The caption corpus the model learns from, and the registry of trained caption models."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -33,10 +34,23 @@ class Caption(models.Model):
 class CaptionModelVersion(models.Model):
     """A trained caption model: its files live in a folder; exactly one version is active at a time."""
 
+    class State(models.TextChoices):
+        TRAINED = "trained", "Trained"
+        PROMOTED = "promoted", "Promoted: beat the active model"
+        REJECTED = "rejected", "Rejected: did not beat the active model"
+
     name = models.CharField(max_length=100, unique=True, help_text="The version string the model files carry.")
     path = models.CharField(max_length=500, help_text="The folder holding the model's files.")
     head = models.CharField(max_length=20, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    base = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fine_tunes",
+        help_text="The version this one was fine-tuned from.",
+    )  # fmt: skip
+    state = models.CharField(max_length=10, choices=State.choices, default=State.TRAINED)
+    gate = models.JSONField(
+        default=dict, blank=True, help_text="Perplexities of this version and the active one on the gate's held-out sets."
+    )
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -49,3 +63,32 @@ class CaptionModelVersion(models.Model):
 
     def __str__(self):
         return self.name + (" (active)" if self.is_active else "")
+
+
+class TrainingRun(models.Model):
+    """One turn of the learning loop: collect what people wrote and liked, fine-tune the active caption model,
+    judge the candidate on held-out captions, promote or reject it, refit the photo ensemble's weights."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=200, blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="Fine-tuning settings that differ from the defaults.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, help_text="Empty: the schedule."
+    )
+    candidate = models.ForeignKey(CaptionModelVersion, on_delete=models.SET_NULL, null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Training run {self.pk} ({self.status})"

@@ -4,6 +4,7 @@ and the generator each worker process keeps loaded between tasks."""
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -11,13 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 import ml.captions
-from generator.models import Meme, Template
+from gallery import ranking
+from generator.models import IN_GALLERY, Meme, Template
 from ml.captions.data import CaptionRecord, TemplateInfo
 from ml.captions.generate import CaptionGenerator, OnWord
 
 from .models import Caption, CaptionModelVersion
 
 log = logging.getLogger(__name__)
+
+LIKED_HOLDOUT_PERCENT = 20
+LIKED_WINDOW = timedelta(days=30)
 
 # The small model committed with the project: title mode works on a fresh machine before any training.
 BUNDLED_MODEL_DIR = Path(ml.captions.__file__).resolve().parent / "pretrained"
@@ -36,15 +41,46 @@ def template_info(template: Template) -> TemplateInfo:
 
 
 def corpus_records() -> Iterator[CaptionRecord]:
-    """Every caption the model learns from: the imported ones, then what users wrote on public memes."""
+    """Every caption the model learns from: the imported ones, then the gallery's, weighted by their votes
+    (platform_records; its held-out fifth stays out)."""
     imported = Caption.objects.values_list("template__slug", "boxes", "title").order_by("pk")
     for slug, boxes, title in imported.iterator(chunk_size=5000):
         yield CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
-    written = Meme.objects.filter(source=Meme.Source.MANUAL, is_public=True, template__isnull=False)
-    for slug, lines, title in written.values_list("template__slug", "lines", "title").order_by("pk").iterator(chunk_size=5000):
+    yield from platform_records()[0]
+
+
+def caption_weight(source: str, ups: int, downs: int) -> float:
+    """How much a meme's caption counts in training: a hand-written caption counts once, and each caption gains up
+    to twice more as people like it (the Wilson lower bound of its up votes); a disliked one counts a quarter."""
+    weight = (1.0 if source == Meme.Source.MANUAL else 0.0) + 2.0 * ranking.best(ups, downs)
+    return weight * 0.25 if downs > ups else weight
+
+
+def is_held_out(meme_id: int) -> bool:
+    """A fixed fifth of the site's memes, by id: the same memes every run, so the gate never tests on training data."""
+    return (meme_id * 2654435761) % 100 < LIKED_HOLDOUT_PERCENT
+
+
+def platform_records() -> tuple[list[CaptionRecord], list[CaptionRecord]]:
+    """(training records, the recently liked held-out ones) from the gallery's memes; hidden and private memes,
+    and memes on no template, teach nothing."""
+    train, liked = [], []
+    recent = timezone.now() - LIKED_WINDOW
+    memes = Meme.objects.filter(IN_GALLERY, template__isnull=False).values_list(
+        "pk", "template__slug", "lines", "title", "source", "ups", "downs", "created_at"
+    )
+    for pk, slug, lines, title, source, ups, downs, created in memes.iterator(chunk_size=5000):
         boxes = tuple(line for line in lines if line.strip())
-        if boxes:
-            yield CaptionRecord(template=slug, boxes=boxes, title=title)
+        weight = caption_weight(source, ups, downs)
+        if not boxes:
+            continue
+        record = CaptionRecord(template=slug, boxes=boxes, title=title, weight=weight)
+        if is_held_out(pk):
+            if ups > downs and created >= recent:
+                liked.append(record)
+        elif weight > 0:
+            train.append(record)
+    return train, liked
 
 
 def model_version_register(model_dir: Path) -> CaptionModelVersion:

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -171,6 +172,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_QUEUES = env.list("CELERY_WORKER_QUEUES", default=["default", "ml"])
+# The learning loop's turn, every night (run `make beat` beside the workers); admin can start one any time.
+CELERY_BEAT_SCHEDULE = {
+    "retrain-captions": {
+        "task": "ml.retrain_captions",
+        "schedule": crontab(hour=env.int("RETRAIN_HOUR", default=3), minute=0),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Channels -----------------------------------------------------------------------------------
 if REDIS_URL:

@@ -3,6 +3,7 @@ its generations look like (diversity, copying, whether a classifier can tell whi
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections import Counter
@@ -11,10 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .batches import Encoder, batches
 from .data import CaptionRecord, TemplateInfo, make_splits
 from .generate import CaptionGenerator
+from .model import pick_device
 from .ngram import NgramBaseline, perplexity
+from .storage import read_model
 from .text import caption_tokens, tokenize
+from .training import mean_loss
 
 
 class TemplateClassifier:
@@ -152,3 +157,13 @@ def evaluate_model_dir(
 def format_results(results: Mapping) -> str:
     """`name: value` lines, as the benchmarks print them."""
     return "\n".join(f"{name}: {value:.4g}" if isinstance(value, float) else f"{name}: {value}" for name, value in results.items())
+
+
+def perplexity_of(model_dir, records: Sequence[CaptionRecord], templates: Mapping[str, TemplateInfo], device=None) -> float:
+    """Per-token perplexity of a model folder on records; a template it never saw reads as unknown. Between two
+    models with different vocabularies this favours the smaller one (its <unk> lumps many words together), so a
+    grown model that wins has won on harder terms."""
+    device = pick_device(device)
+    model, vocab, seen, _ = read_model(model_dir, device)
+    encoder = Encoder(vocab, [t.slug for t in seen])
+    return math.exp(mean_loss(model, batches(encoder.examples(records, templates), 256, vocab.end), device, nll=True))

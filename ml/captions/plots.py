@@ -55,3 +55,18 @@ def plot_word_vectors(vocab: Vocabulary, vectors: np.ndarray, path: Path, n_back
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
+
+
+def plot_version_comparison(rows: Sequence[tuple[str, dict[str, float]]], path) -> None:
+    """Perplexity of each version (x) on each held-out set (one line per set); path may be a file object."""
+    figure = Figure(figsize=(8, 4))
+    axes = figure.subplots()
+    names = [name for name, _ in rows]
+    for set_name in sorted({key for _, values in rows for key in values}):
+        axes.plot(range(len(rows)), [values.get(set_name, np.nan) for _, values in rows], "o-", label=set_name)
+    axes.set_xticks(range(len(rows)), [name[-28:] for name in names], rotation=30, ha="right", fontsize=7)
+    axes.set(ylabel="perplexity (lower is better)", title="Caption model versions on held-out captions")
+    if rows:
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, format="png")

@@ -1,0 +1,143 @@
+"""The learning loop: what people write and like on the site becomes training data; a fine-tuned candidate
+replaces the active caption model only if it beats it on held-out captions.
+
+Held out, never trained on: a fixed slice of the imported corpus (the same every run), and the site's memes
+whose id falls in a fixed fifth (services.is_held_out); of those, the recently liked ones are the gate's
+second test. A version that loses is kept, rejected, with its numbers; admin can make any version active again.
+"""
+
+import dataclasses
+import logging
+import random
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from generator.models import Template
+from ml.captions.data import CaptionRecord, make_splits
+from ml.captions.evaluation import perplexity_of
+from ml.captions.finetune import FineTuneConfig, fine_tune
+
+from .models import Caption, CaptionModelVersion, TrainingRun
+from .services import (
+    model_version_activate,
+    platform_records,
+    model_version_active,
+    model_version_folder,
+    model_version_register,
+    template_info,
+)
+
+log = logging.getLogger(__name__)
+
+FIXED_HOLDOUT_MAX = 2000
+# Old captions replayed beside the new ones, so the model learns the new without forgetting the old.
+REPLAY_PER_NEW_CAPTION = 4
+REPLAY_MAX = 20000
+
+
+def imported_splits(seed: int = 0) -> tuple[list[CaptionRecord], list[CaptionRecord]]:
+    """(replayable training records, the fixed held-out set) of the imported corpus: the same split every run."""
+    records = [
+        CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
+        for slug, boxes, title in Caption.objects.values_list("template__slug", "boxes", "title").order_by("pk").iterator(chunk_size=5000)
+    ]
+    if not records:
+        return [], []
+    splits = make_splits(records, holdout_fraction=0.05, cold_templates=0, seed=seed)
+    heldout = random.Random(seed).sample(splits.heldout, min(FIXED_HOLDOUT_MAX, len(splits.heldout)))
+    return splits.train, heldout
+
+
+def run_request(*, user=None, **options) -> TrainingRun:
+    """Queue a turn of the learning loop (from admin, or the schedule)."""
+    from .tasks import retrain_captions
+
+    run = TrainingRun.objects.create(requested_by=user, options=options_clean(options))
+    transaction.on_commit(lambda: retrain_captions.delay(run.pk))
+    return run
+
+
+def _run_update(run: TrainingRun, **changes) -> None:
+    for name, value in changes.items():
+        setattr(run, name, value)
+    run.save()
+
+
+def run_carry_out(run: TrainingRun) -> TrainingRun:
+    """Fine-tune the active model on the site's captions, gate the candidate, promote or reject it, then refit
+    the photo ensemble's weights from the labelled faces."""
+    from expressions.services import weights_refit
+
+    _run_update(run, status=TrainingRun.Status.RUNNING, progress=0.01, stage="Collecting captions")
+    new_records, liked = platform_records()
+    replay, fixed = imported_splits()
+    if not new_records:
+        weights_refit()
+        return _finish(run, "Nothing new to learn from: no public meme on a template has a caption that counts yet.")
+
+    active = model_version_active()
+    replay = random.Random(run.pk).sample(replay, min(len(replay), REPLAY_MAX, REPLAY_PER_NEW_CAPTION * len(new_records)))
+    templates = {template.slug: template_info(template) for template in Template.objects.prefetch_related("boxes")}
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    config = FineTuneConfig(version=f"{active.name.split('+')[0][:70]}+ft{stamp}-run{run.pk}", **run.options)
+    out_dir = Path(settings.CAPTION_MODELS_DIR) / config.version
+
+    def on_progress(fraction: float, stage: str) -> None:
+        _run_update(run, progress=0.05 + 0.8 * fraction, stage=stage)
+
+    fine_tune(model_version_folder(active), new_records + replay, templates, config, out_dir,
+              heldout=fixed, progress=False, on_progress=on_progress)  # fmt: skip
+    candidate = model_version_register(out_dir)
+    candidate.base = active
+    _run_update(run, candidate=candidate, progress=0.87, stage="Judging the candidate on held-out captions")
+    candidate.gate = gate_judge(candidate, active, templates, fixed=fixed, liked=liked)
+    candidate.state = CaptionModelVersion.State.PROMOTED if candidate.gate["passed"] else CaptionModelVersion.State.REJECTED
+    candidate.save()
+    if candidate.gate["passed"]:
+        model_version_activate(candidate)
+    _run_update(run, progress=0.95, stage="Refitting the photo ensemble's weights")
+    weights_refit()
+    verdict = "promoted: it is active now" if candidate.gate["passed"] else "rejected: the active model stays"
+    return _finish(run, f"{candidate.name} {verdict}. {candidate.gate['summary']}")
+
+
+def gate_judge(candidate: CaptionModelVersion, active: CaptionModelVersion, templates, *, fixed, liked) -> dict:
+    """Perplexity of both on the fixed held-out captions and on the recently liked held-out ones; the candidate
+    passes only if it is lower on every set that has captions (and there must be at least one)."""
+    gate = {"sets": {}}
+    for name, records in (("fixed", fixed), ("liked", liked)):
+        if records:
+            gate["sets"][name] = {
+                "captions": len(records),
+                "candidate": perplexity_of(model_version_folder(candidate), records, templates),
+                "active": perplexity_of(model_version_folder(active), records, templates),
+            }
+    gate["passed"] = bool(gate["sets"]) and all(s["candidate"] < s["active"] for s in gate["sets"].values())
+    gate["summary"] = "; ".join(
+        f"{name} ({s['captions']} captions): {s['candidate']:.1f} vs active {s['active']:.1f}" for name, s in gate["sets"].items()
+    ) or "no held-out captions to judge on"
+    return gate
+
+
+def _finish(run: TrainingRun, outcome: str) -> TrainingRun:
+    log.info("training run %s: %s", run.pk, outcome)
+    _run_update(run, status=TrainingRun.Status.SUCCEEDED, progress=1.0, stage="Done", outcome=outcome, finished_at=timezone.now())
+    return run
+
+
+def run_fail(run_id: int, reason: str) -> None:
+    TrainingRun.objects.filter(pk=run_id).update(
+        status=TrainingRun.Status.FAILED, stage="Failed", outcome=reason, finished_at=timezone.now()
+    )
+
+
+def options_clean(options: dict) -> dict:
+    """Only FineTuneConfig's own settings (not its version name) may be set for a run."""
+    allowed = {field.name for field in dataclasses.fields(FineTuneConfig)} - {"version"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise ValueError(f"Unknown fine-tuning settings: {', '.join(sorted(unknown))}.")
+    return options
