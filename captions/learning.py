@@ -19,6 +19,8 @@ from generator.models import Template
 from ml.captions.data import CaptionRecord, make_splits
 from ml.captions.evaluation import perplexity_of
 from ml.captions.finetune import FineTuneConfig, fine_tune
+from ml.captions.storage import VOCAB
+from ml.captions.vocab import Vocabulary
 
 from .models import Caption, CaptionModelVersion, TrainingRun
 from .services import (
@@ -105,14 +107,16 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
 
 
 def gate_judge(candidate: CaptionModelVersion, active: CaptionModelVersion, templates, *, fixed, liked) -> dict:
-    """Perplexity of both on the fixed held-out captions and on the recently liked held-out ones; the candidate
-    passes only if it is lower on every set that has captions (and there must be at least one)."""
+    """Perplexity of both on the fixed held-out captions and on the recently liked held-out ones, on the same
+    tokens; the candidate passes only if it is lower on every set that has captions (and one must have some)."""
     gate = {"sets": {}}
+    # On the active model's words: the candidate's new words count as the active model's <unk> does.
+    reference = Vocabulary.load(model_version_folder(active) / VOCAB)
     for name, records in (("fixed", fixed), ("liked", liked)):
         if records:
             gate["sets"][name] = {
                 "captions": len(records),
-                "candidate": perplexity_of(model_version_folder(candidate), records, templates),
+                "candidate": perplexity_of(model_version_folder(candidate), records, templates, reference=reference),
                 "active": perplexity_of(model_version_folder(active), records, templates),
             }
     gate["passed"] = bool(gate["sets"]) and all(s["candidate"] < s["active"] for s in gate["sets"].values())

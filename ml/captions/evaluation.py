@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .batches import Encoder, batches
 from .data import CaptionRecord, TemplateInfo, make_splits
@@ -20,6 +21,7 @@ from .ngram import NgramBaseline, perplexity
 from .storage import read_model
 from .text import caption_tokens, tokenize
 from .training import mean_loss
+from .vocab import Vocabulary
 
 
 class TemplateClassifier:
@@ -159,11 +161,36 @@ def format_results(results: Mapping) -> str:
     return "\n".join(f"{name}: {value:.4g}" if isinstance(value, float) else f"{name}: {value}" for name, value in results.items())
 
 
-def perplexity_of(model_dir, records: Sequence[CaptionRecord], templates: Mapping[str, TemplateInfo], device=None) -> float:
-    """Per-token perplexity of a model folder on records; a template it never saw reads as unknown. Between two
-    models with different vocabularies this favours the smaller one (its <unk> lumps many words together), so a
-    grown model that wins has won on harder terms."""
+def perplexity_of(
+    model_dir, records: Sequence[CaptionRecord], templates: Mapping[str, TemplateInfo], device=None,
+    reference: Vocabulary | None = None,
+) -> float:
+    """Per-token perplexity of a model folder on records (weighted); a template it never saw reads as unknown.
+
+    Two models with different vocabularies are compared on the same tokens by passing the smaller vocabulary as
+    `reference`: a word outside it is one outcome, "a word the reference does not know", whose probability is the
+    sum over every such word of the model's own vocabulary (and its <unk>), as the reference's <unk> is."""
     device = pick_device(device)
     model, vocab, seen, _ = read_model(model_dir, device)
     encoder = Encoder(vocab, [t.slug for t in seen])
-    return math.exp(mean_loss(model, batches(encoder.examples(records, templates), 256, vocab.end), device, nll=True))
+    examples = batches(encoder.examples(records, templates), 256, vocab.end)
+    if reference is None or reference.words == vocab.words:
+        return math.exp(mean_loss(model, examples, device, nll=True))
+    outside = torch.tensor([i for i, word in enumerate(vocab.words) if word not in reference.index] + [vocab.unk], device=device)
+    is_outside = torch.zeros(len(vocab), dtype=torch.bool, device=device)
+    is_outside[outside] = True
+    total = weight = 0.0
+    with torch.no_grad():
+        for batch in examples:
+            batch = batch.to(device)
+            hidden = model.hidden_states(model.condition(*batch.condition_inputs()), batch.inputs, batch.lengths)
+            mask = torch.arange(batch.inputs.shape[1], device=device) < batch.lengths.unsqueeze(1)
+            log_probs = model.head.log_probs(hidden[mask], model.embedding.weight)
+            targets = batch.targets[mask]
+            own = log_probs.gather(1, targets.unsqueeze(1)).squeeze(1)
+            lumped = torch.logsumexp(log_probs[:, outside], dim=1)
+            scores = torch.where(is_outside[targets], lumped, own)
+            weights = batch.weights.unsqueeze(1).expand_as(mask)[mask]
+            total -= float((scores * weights).sum())
+            weight += float(weights.sum())
+    return math.exp(total / max(weight, 1e-9))

@@ -36,8 +36,9 @@ OnProgress = Callable[[float, str], None]
 @dataclass
 class FineTuneConfig:
     version: str
-    epochs: int = 2
-    lr: float = 5e-4
+    epochs: int = 4
+    lr: float = 1e-3
+    template_lr: float = 3e-3  # template rows learn faster: a new template's row starts from the unknown one
     batch_size: int = 64
     min_count: int = 2  # a new word needs this many uses to join the vocabulary
     seed: int = 0
@@ -128,7 +129,9 @@ def fine_tune(
     encoder = Encoder(vocab, [t.slug for t in seen])
     examples = encoder.examples(records, templates, config.max_len)
     heldout_batches = batches(encoder.examples(sample(heldout, config.heldout_max, config.seed), templates), 256, vocab.end)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    rows = model.template_embedding.weight
+    rest = [p for p in model.parameters() if p.requires_grad and p is not rows]
+    optimizer = torch.optim.Adam([{"params": rest}, {"params": [rows], "lr": config.template_lr}], lr=config.lr)
     steps = math.ceil(len(examples) / config.batch_size) * config.epochs
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - 0.9 * min(step / max(steps, 1), 1.0))
     history = []

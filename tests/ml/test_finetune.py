@@ -73,3 +73,18 @@ def test_the_tuned_model_writes_captions_with_its_new_words(tuned):
     words = " ".join(" ".join(caption) for caption in captions)
     assert len(captions) == 4 and all(len(caption) == 2 for caption in captions)
     assert "rocket" in words or "orbit" in words or "liftoff" in words
+
+
+def test_perplexity_on_a_reference_vocabulary_scores_the_same_tokens(tiny_caption_model_dir, tuned):
+    from ml.captions.evaluation import perplexity_of
+    from ml.captions.vocab import Vocabulary
+
+    out, _, templates, _ = tuned
+    base_vocab = Vocabulary.load(tiny_caption_model_dir / "vocab.json")
+    records = space_records(30, seed=3)
+    # Against its own vocabulary nothing changes; a grown model's new words are lumped as the base's <unk> is,
+    # which can only make the same tokens more likely.
+    assert perplexity_of(tiny_caption_model_dir, records, templates, reference=base_vocab) == pytest.approx(
+        perplexity_of(tiny_caption_model_dir, records, templates)
+    )
+    assert perplexity_of(out, records, templates, reference=base_vocab) < perplexity_of(out, records, templates)
