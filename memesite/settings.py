@@ -144,6 +144,9 @@ MEME_RENDER_WIDTH = 800
 
 # Trained caption models, one folder per version (the bundled one stays in ml/captions/pretrained).
 CAPTION_MODELS_DIR = Path(env("CAPTION_MODELS_DIR", default=str(VAR_DIR / "models")))
+# How much worse (a fraction) a retrained candidate may be on the fixed held-out captions and still be promoted,
+# if it wins on recently liked ones. 0: it must win on both.
+CAPTION_GATE_TOLERANCE = env.float("CAPTION_GATE_TOLERANCE", default=0.0)
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -172,3 +172,13 @@ def test_admin_shows_curves_and_the_comparison_and_starts_a_run(site, sam):
     run = TrainingRun.objects.get()
     assert run.requested_by == sam
     assert "Retrain now" in admin.get("/admin/captions/trainingrun/").content.decode()
+
+
+def test_the_gate_wants_a_win_on_every_set_unless_told_to_tolerate_a_small_loss(settings):
+    fixed = {"captions": 10, "candidate": 101.0, "active": 100.0}
+    liked = {"captions": 5, "candidate": 50.0, "active": 80.0}
+    assert learning.gate_passes({"liked": liked}) and not learning.gate_passes({})
+    assert not learning.gate_passes({"fixed": fixed, "liked": liked})
+    settings.CAPTION_GATE_TOLERANCE = 0.02
+    assert learning.gate_passes({"fixed": fixed, "liked": liked})
+    assert not learning.gate_passes({"fixed": fixed, "liked": {**liked, "candidate": 80.0}})
