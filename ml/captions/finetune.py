@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -19,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from gensim.models import Word2Vec
-from tqdm import tqdm
 
 from .batches import Encoder, batches
 from .data import CaptionRecord, TemplateInfo
@@ -27,7 +25,7 @@ from .model import AdaptiveSoftmaxHead, CaptionModel, pick_device
 from .plots import plot_losses
 from .storage import read_model, write_inputs, write_model
 from .text import caption_tokens, tokenize
-from .training import mean_loss, sample, train_epoch
+from .training import run_epoch, sample
 from .vocab import Vocabulary
 
 OnProgress = Callable[[float, str], None]
@@ -137,14 +135,8 @@ def fine_tune(
     history = []
     for epoch in range(config.epochs):
         report(0.1 + 0.8 * epoch / config.epochs, f"Fine-tuning, epoch {epoch + 1} of {config.epochs}")
-        started = time.time()
-        epoch_batches = batches(examples, config.batch_size, vocab.end, seed=config.seed + epoch)
-        desc = f"fine-tune {epoch + 1}/{config.epochs}"
-        train_loss = train_epoch(model, optimizer, schedule, tqdm(epoch_batches, desc, disable=not progress, mininterval=5), config, device)
-        entry = {"epoch": epoch + 1, "train_loss": train_loss, "seconds": round(time.time() - started, 1)}
-        if heldout_batches:
-            entry["heldout_loss"] = mean_loss(model, heldout_batches, device)
-        history.append(entry)
+        history.append(run_epoch(model, optimizer, schedule, examples, vocab.end, config, device, epoch, heldout_batches,
+                                 progress=progress, label="fine-tune"))  # fmt: skip
 
     model_config |= {"version": config.version, "base": base_config["version"], "fine_tune": asdict(config)}
     write_model(out_dir, model.cpu(), model_config)

@@ -164,14 +164,8 @@ def train(
         history, first_epoch = checkpoint["history"], checkpoint["epoch"] + 1
 
     for epoch in range(first_epoch, min(config.stop_after or config.epochs, config.epochs)):
-        started = time.time()
-        epoch_batches = batches(examples, config.batch_size, vocab.end, seed=config.seed + epoch)
-        desc = f"epoch {epoch + 1}/{config.epochs}"
-        train_loss = train_epoch(model, optimizer, schedule, tqdm(epoch_batches, desc, disable=not progress, mininterval=5), config, device)
-        entry = {"epoch": epoch + 1, "train_loss": train_loss, "seconds": round(time.time() - started, 1)}
-        if heldout_batches:
-            entry["heldout_loss"] = mean_loss(model, heldout_batches, device)
-        history.append(entry)
+        history.append(run_epoch(model, optimizer, schedule, examples, vocab.end, config, device, epoch, heldout_batches,
+                                 progress=progress, label="epoch"))  # fmt: skip
         torch.save(
             {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
              "rng": torch.get_rng_state(), "history": history, "epoch": epoch},
@@ -191,6 +185,20 @@ def train(
     plot_losses(history, out_dir / "loss.png")
     plot_word_vectors(vocab, vectors, out_dir / "words_pca.png")
     return metrics
+
+
+def run_epoch(
+    model, optimizer, schedule, examples, start_id: int, config, device, epoch: int, heldout_batches, *, progress: bool, label: str
+) -> dict:
+    """One epoch over freshly shuffled batches, then the held-out loss: the history entry of that epoch."""
+    started = time.time()
+    epoch_batches = batches(examples, config.batch_size, start_id, seed=config.seed + epoch)
+    desc = f"{label} {epoch + 1}/{config.epochs}"
+    train_loss = train_epoch(model, optimizer, schedule, tqdm(epoch_batches, desc, disable=not progress, mininterval=5), config, device)
+    entry = {"epoch": epoch + 1, "train_loss": train_loss, "seconds": round(time.time() - started, 1)}
+    if heldout_batches:
+        entry["heldout_loss"] = mean_loss(model, heldout_batches, device)
+    return entry
 
 
 def train_epoch(model: CaptionModel, optimizer, schedule, epoch_batches, config: TrainConfig, device) -> float:
