@@ -10,16 +10,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from shared_data import dataset_paths
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
 
 
 def main() -> int:
-    captions = Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED / "captions" / "imgflip575k.jsonl.gz"
-    templates = Path(sys.argv[2]) if len(sys.argv) > 2 else SHARED / "templates"
-    if not captions.is_file():
-        print(f"# no captions at {captions}: skipped")
+    paths = dataset_paths()
+    if paths is None:
         return 0
+    captions, templates = paths
     env = {**os.environ, "SLOWMEME_VAR_DIR": tempfile.mkdtemp(prefix="slowmeme-bench-eval-")}
     for name in ("DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)

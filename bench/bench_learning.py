@@ -23,8 +23,8 @@ from ml.captions.evaluation import TemplateClassifier, generate_for, perplexity_
 from ml.captions.finetune import FineTuneConfig, fine_tune  # noqa: E402
 from ml.captions.generate import CaptionGenerator  # noqa: E402
 from ml.captions.vocab import Vocabulary  # noqa: E402
+from shared_data import dataset_paths  # noqa: E402  (beside this script)
 
-SHARED = ROOT.parent / "shared" / "data"
 BUNDLED = ROOT / "ml" / "captions" / "pretrained"
 PROBE, GENERATED = 150, 100
 LIKED_WEIGHT = 2.0  # about what three up votes and no down vote give a hand-written caption on the site
@@ -42,11 +42,10 @@ def perplexity_on_bundled_words(model_dir, records, templates) -> float:
 
 
 def main() -> int:
-    captions = Path(sys.argv[1]) if len(sys.argv) > 1 else SHARED / "captions" / "imgflip575k.jsonl.gz"
-    templates_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else SHARED / "templates"
-    if not captions.is_file():
-        print(f"# no captions at {captions}: skipped")
+    paths = dataset_paths()
+    if paths is None:
         return 0
+    captions, templates_dir = paths
     config = json.loads((BUNDLED / "config.json").read_text())
     templates, splits = load_dataset(
         captions, templates_dir, holdout_fraction=config["holdout_fraction"], cold_templates=config["cold_templates"],

@@ -22,8 +22,9 @@ from ml.captions.finetune import FineTuneConfig, fine_tune
 from ml.captions.storage import VOCAB
 from ml.captions.vocab import Vocabulary
 
-from .models import Caption, CaptionModelVersion, TrainingRun
+from .models import CaptionModelVersion, TrainingRun
 from .services import (
+    imported_records,
     model_version_activate,
     platform_records,
     model_version_active,
@@ -42,10 +43,7 @@ REPLAY_MAX = 20000
 
 def imported_splits(seed: int = 0) -> tuple[list[CaptionRecord], list[CaptionRecord]]:
     """(replayable training records, the fixed held-out set) of the imported corpus: the same split every run."""
-    records = [
-        CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
-        for slug, boxes, title in Caption.objects.values_list("template__slug", "boxes", "title").order_by("pk").iterator(chunk_size=5000)
-    ]
+    records = list(imported_records())
     if not records:
         return [], []
     splits = make_splits(records, holdout_fraction=0.05, cold_templates=0, seed=seed)

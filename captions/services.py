@@ -43,10 +43,15 @@ def template_info(template: Template) -> TemplateInfo:
 def corpus_records() -> Iterator[CaptionRecord]:
     """Every caption the model learns from: the imported ones, then the gallery's, weighted by their votes
     (platform_records; its held-out fifth stays out)."""
+    yield from imported_records()
+    yield from platform_records()[0]
+
+
+def imported_records() -> Iterator[CaptionRecord]:
+    """The imported captions, in the order they were imported."""
     imported = Caption.objects.values_list("template__slug", "boxes", "title").order_by("pk")
     for slug, boxes, title in imported.iterator(chunk_size=5000):
         yield CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
-    yield from platform_records()[0]
 
 
 def caption_weight(source: str, ups: int, downs: int) -> float:

@@ -26,7 +26,7 @@ class GalleryConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids):
             await self.send_json({"type": "error", "error": 'Send {"watch": [meme ids]}.'})
             return
-        if len(ids) > MAX_WATCHED:
+        if len(self.groups_joined | {meme_group(pk) for pk in ids}) > MAX_WATCHED + 1:  # + the gallery group
             await self.send_json({"type": "error", "error": f"Watch at most {MAX_WATCHED} memes at once."})
             return
         for pk in await database_sync_to_async(_visible_ids)(self.scope["user"], ids):

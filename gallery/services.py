@@ -85,17 +85,17 @@ def _tally_save(meme: Meme, ups: int, downs: int) -> None:
 
 
 def tallies_recount(meme_ids) -> int:
-    """Set these memes' tallies from their vote rows (after votes went without vote_cast, e.g. a deleted user's)."""
-    count = 0
-    for meme_id in meme_ids:
-        with transaction.atomic():
-            meme = Meme.objects.select_for_update().only("created_at").filter(pk=meme_id).first()
-            if meme is None:
-                continue
-            counts = dict(meme.votes.values_list("value").annotate(number=Count("id")))
-            _tally_save(meme, counts.get(Vote.UP, 0), counts.get(Vote.DOWN, 0))
-            count += 1
-    return count
+    """Set these memes' tallies from their vote rows (after votes went without vote_cast, e.g. a deleted user's).
+    Two queries for all of them, then each meme's own update, under the memes' row locks."""
+    with transaction.atomic():
+        memes = list(Meme.objects.select_for_update().only("created_at").filter(pk__in=list(meme_ids)).order_by("pk"))
+        counts = {
+            (meme, value): number
+            for meme, value, number in Vote.objects.filter(meme__in=memes).values_list("meme", "value").annotate(number=Count("id"))
+        }
+        for meme in memes:
+            _tally_save(meme, counts.get((meme.pk, Vote.UP), 0), counts.get((meme.pk, Vote.DOWN), 0))
+    return len(memes)
 
 
 def votes_of(user, memes) -> dict[int, int]:

@@ -70,3 +70,16 @@ async def test_a_bad_watch_request_gets_an_error_not_a_crash(db, request_sent):
     await watcher.send_json_to({"watch": []})  # still open
     assert await watcher.receive_nothing(timeout=0.3)
     await watcher.disconnect()
+
+
+async def test_a_socket_watches_at_most_200_memes_in_all(alice):
+    memes = await sync_to_async(Meme.objects.bulk_create)(
+        Meme(owner=alice, lines=[str(number)], image="memes/x.jpg") for number in range(300)
+    )
+    ids = [meme.pk for meme in memes]
+    watcher = await open_gallery(watch=ids[:150])
+    await watcher.send_json_to({"watch": ids[150:]})
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "error"
+    await watcher.send_json_to({"watch": ids[:150]})  # the same memes again are no more
+    assert await watcher.receive_nothing(timeout=0.3)
+    await watcher.disconnect()

@@ -126,12 +126,16 @@ def test_the_web_button_on_your_own_meme_says_why_not(meme, alice):
     assert tally_of(meme) == (0, 0, 0)
 
 
-def test_a_deleted_voter_takes_their_votes_off_the_tally(meme, bob, sam, django_capture_on_commit_callbacks):
+def test_a_deleted_voter_takes_their_votes_off_the_tally(meme, alice, template, bob, sam, django_capture_on_commit_callbacks):
+    other = make_meme(alice, template, ["another"])
     vote_cast(bob, meme.pk, 1)
     vote_cast(sam, meme.pk, -1)
+    vote_cast(bob, other.pk, -1)
     with django_capture_on_commit_callbacks(execute=True):
         bob.delete()
     assert tally_of(meme) == (0, 1, -1)
+    assert tally_of(other) == (0, 0, 0)
+    assert Meme.objects.get(pk=other.pk).best == 0.0
 
 
 def mismatched_tallies() -> list[int]:

@@ -10,9 +10,10 @@ from gallery.ranking import hot
 def memes_hot_set(apps, schema_editor):
     """Memes made before votes existed start at the hot rank of a score of 0 at their age."""
     Meme = apps.get_model("generator", "Meme")
-    for meme in Meme.objects.only("created_at").iterator():
-        Meme.objects.filter(pk=meme.pk).update(hot=hot(0, 0, meme.created_at))
-
+    memes = list(Meme.objects.only("created_at"))
+    for meme in memes:
+        meme.hot = hot(0, 0, meme.created_at)
+    Meme.objects.bulk_update(memes, ["hot"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
