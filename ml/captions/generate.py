@@ -11,7 +11,7 @@ from torch import Tensor
 from .batches import Encoder, batches, collate
 from .blocklist import is_blocked
 from .data import CaptionRecord, TemplateInfo
-from .model import CaptionModel, pick_device
+from .model import AdaptiveSoftmaxHead, CaptionModel, pick_device
 from .storage import read_model
 from .text import split_boxes
 from .vocab import Vocabulary
@@ -37,6 +37,14 @@ class CaptionGenerator:
         extra = {word.lower() for word in extra_blocked}
         banned = [vocab.unk] + [i for i, w in enumerate(vocab.words) if is_blocked(w) or w in extra]
         self.banned = torch.tensor(banned, device=device)
+        if isinstance(model.head, AdaptiveSoftmaxHead):
+            # Blocked ids per level of the head's tree: among the frequent words, then within each cluster.
+            ends = model.head.cluster_starts[1:] + [len(vocab.words)]
+            self.banned_shortlist = self.banned[self.banned < model.head.shortlist_size]
+            self.banned_in_cluster = [
+                self.banned[(self.banned >= start) & (self.banned < end)] - start
+                for start, end in zip(model.head.cluster_starts, ends)
+            ]
 
     @classmethod
     def load(cls, model_dir: str | Path, device=None, extra_blocked: Iterable[str] = ()) -> "CaptionGenerator":
@@ -80,10 +88,11 @@ class CaptionGenerator:
                     on_word(index, token)
         return [split_boxes(tokens) for tokens in captions]
 
-    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, n_boxes: int) -> Tensor:
-        """Mask what would break the layout: a box ends only when it has a word; BOX only before the last box,
-        END only after it; a full box must end."""
-        log_probs[:, self.banned] = -torch.inf
+    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, n_boxes: int, banned: Tensor) -> Tensor:
+        """Mask blocked words and what would break the layout: a box ends only when it has a word; BOX only before
+        the last box, END only after it; a full box must end. Columns past the vocabulary's first ones (the
+        adaptive head's clusters) are masked with the rest of a full box's row."""
+        log_probs[:, banned] = -torch.inf
         rows = torch.arange(len(box_len), device=self.device)
         separator = torch.where(boxes_done >= n_boxes - 1, self.vocab.end, self.vocab.box)
         separator_score = log_probs[rows, separator].clone()
@@ -101,28 +110,46 @@ class CaptionGenerator:
         words = torch.full((n,), self.vocab.end, device=self.device)  # END also marks the start
         state = self.model.start_state(condition)
         boxes_done = box_len = torch.zeros(n, dtype=torch.long, device=self.device)
-        finished = torch.zeros(n, dtype=torch.bool, device=self.device)
         captions: list[list[str]] = [[] for _ in range(n)]
+        # The candidates still writing: a finished one leaves the batch, so the longest caption does not make
+        # every other row pay for its last steps.
+        writing = list(range(n))
         for _ in range(n_boxes * (MAX_BOX_TOKENS + 1)):
-            log_probs, state = self.model.step(condition, words, state)
-            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes)
-            if temperature <= 0:
-                words = log_probs.argmax(-1)
-            else:
-                # Sample among the top k only: softmax and draw over k values, not the whole vocabulary.
-                top_values, top_words = log_probs.topk(min(top_k, log_probs.shape[1]), dim=-1)
-                probs = torch.softmax(top_values / temperature, dim=-1)
-                words = top_words.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)
-            chosen = words.tolist()
-            for index in (~finished).nonzero().flatten().tolist():
-                captions[index].append(self.vocab.words[chosen[index]])
-                if on_word and chosen[index] != self.vocab.end:
-                    on_word(index, self.vocab.words[chosen[index]])
+            hidden, state = self.model.advance(condition, words, state)
+            words = self._next_words(hidden, boxes_done, box_len, n_boxes, temperature, top_k, generator)
+            for index, word in zip(writing, words.tolist()):
+                captions[index].append(self.vocab.words[word])
+                if on_word and word != self.vocab.end:
+                    on_word(index, self.vocab.words[word])
             boxes_done, box_len = self._advance(words, boxes_done, box_len)
-            finished |= words == self.vocab.end
-            if finished.all():
+            going = words != self.vocab.end
+            if not going.any():
                 break
+            if not going.all():
+                keep = going.nonzero().flatten()
+                writing = [writing[i] for i in keep.tolist()]
+                words, boxes_done, box_len, condition = words[keep], boxes_done[keep], box_len[keep], condition[keep]
+                state = tuple(s[:, keep] for s in state)
         return captions
+
+    def _next_words(self, hidden, boxes_done, box_len, n_boxes, temperature, top_k, generator) -> Tensor:
+        head = self.model.head
+        if not isinstance(head, AdaptiveSoftmaxHead):
+            log_probs = head.log_probs(hidden, self.model.embedding.weight)
+            return _draw(self._constrain(log_probs, boxes_done, box_len, n_boxes, self.banned), temperature, top_k, generator)
+        # Down the adaptive head's tree: a frequent word or a cluster first, then a word of the cluster for the rows
+        # that drew one. Only those rows pay for scoring the cluster, so a batch costs little more than the head;
+        # with top_k >= the vocabulary and temperature 1 the draws follow the model's distribution exactly
+        # (blocked words aside), and otherwise top-k and temperature apply at each level.
+        shortlist = head.shortlist_log_probs(hidden)
+        words = _draw(self._constrain(shortlist, boxes_done, box_len, n_boxes, self.banned_shortlist), temperature, top_k, generator)
+        for cluster, (start, banned) in enumerate(zip(head.cluster_starts, self.banned_in_cluster)):
+            rows = (words == head.shortlist_size + cluster).nonzero().flatten()
+            if len(rows):
+                in_cluster = head.cluster_log_probs(hidden[rows], cluster)
+                in_cluster[:, banned] = -torch.inf
+                words[rows] = start + _draw(in_cluster, temperature, top_k, generator)
+        return words
 
     def _beam(self, condition: Tensor, n_boxes: int, width: int) -> list[list[str]]:
         """Beam search; finished captions ranked by mean log-probability per token, so length is not punished."""
@@ -134,7 +161,7 @@ class CaptionGenerator:
         finished: list[tuple[float, list[int]]] = []
         while len(finished) < width and beams:
             log_probs, state = self.model.step(condition.expand(len(beams), -1), words, state)
-            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes)
+            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes, self.banned)
             total = (scores.unsqueeze(1) + log_probs).flatten()
             top_scores, top_index = total.topk(min(2 * width, total.numel()))
             keep = []
@@ -171,3 +198,13 @@ class CaptionGenerator:
             total += float(nll.sum())
             n_tokens += nll.numel()
         return total, n_tokens
+
+
+def _draw(log_probs: Tensor, temperature: float, top_k: int, generator: torch.Generator) -> Tensor:
+    """One id per row: the likeliest (temperature <= 0), or a draw among the top k at the temperature (softmax
+    over k values, not the whole row)."""
+    if temperature <= 0:
+        return log_probs.argmax(-1)
+    top_values, top_ids = log_probs.topk(min(top_k, log_probs.shape[1]), dim=-1, sorted=False)
+    probs = torch.softmax(top_values / temperature, dim=-1)
+    return top_ids.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)

@@ -78,6 +78,24 @@ class AdaptiveSoftmaxHead(nn.Module):
     def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
         return self.adaptive.log_prob(hidden)
 
+    @property
+    def shortlist_size(self) -> int:
+        """Words 0 … shortlist_size − 1 are scored by the head itself; its next columns stand for the clusters."""
+        return self.adaptive.shortlist_size
+
+    @property
+    def cluster_starts(self) -> list[int]:
+        """The first word id of each tail cluster (cluster i covers cluster_starts[i] … the next cutoff − 1)."""
+        return self.adaptive.cutoffs[:-1]
+
+    def shortlist_log_probs(self, hidden: Tensor) -> Tensor:
+        """(B, shortlist + clusters): each frequent word's log-probability, then each cluster's total."""
+        return torch.log_softmax(self.adaptive.head(hidden), dim=-1)
+
+    def cluster_log_probs(self, hidden: Tensor, cluster: int) -> Tensor:
+        """(B, cluster size): log-probabilities of a cluster's words given that the next word is in the cluster."""
+        return torch.log_softmax(self.adaptive.tail[cluster](hidden), dim=-1)
+
 
 HEAD_CLASSES = {"softmax": SoftmaxHead, "adaptive": AdaptiveSoftmaxHead, "regression": RegressionHead}
 
@@ -138,10 +156,15 @@ class CaptionModel(nn.Module):
         output, _ = self.lstm(packed, self.start_state(condition))
         return self.dropout(pad_packed_sequence(output, batch_first=True, total_length=inputs.shape[1])[0])
 
+    def advance(self, condition: Tensor, words: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """One decoding step for a batch: the last words (B,) -> the LSTM's output (B, hidden) and state."""
+        output, state = self.lstm(self._inputs(condition, words.unsqueeze(1)), state)
+        return output[:, 0], state
+
     def step(self, condition: Tensor, words: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         """One decoding step for a batch: the last words (B,) -> next-word log-probabilities (B, V) and state."""
-        output, state = self.lstm(self._inputs(condition, words.unsqueeze(1)), state)
-        return self.head.log_probs(output[:, 0], self.embedding.weight), state
+        hidden, state = self.advance(condition, words, state)
+        return self.head.log_probs(hidden, self.embedding.weight), state
 
     def token_losses(self, batch: Batch, *, nll: bool = False) -> tuple[Tensor, Tensor]:
         """Training loss (or, with nll=True, negative log-likelihood in nats) of every real target token,

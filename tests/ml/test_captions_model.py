@@ -128,3 +128,42 @@ def test_other_heads_train_generate_and_score(tmp_path, head):
     assert len(boxes) == 2 and all(boxes)
     nll, n_tokens = generator.log_likelihood(tiny_records(3))
     assert n_tokens > 0 and 0 < nll / n_tokens < 10
+
+
+@pytest.fixture(scope="module")
+def adaptive_model_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("adaptive-model")
+    train(tiny_records(100), TEMPLATES, TrainConfig(epochs=1, head="adaptive", **TINY), out, progress=False)
+    return out
+
+
+def one_step_draws(generator, hidden, draws=40_000):
+    """Ids of `draws` next words sampled from one hidden state, inside a box that has a word and is not the last
+    (so BOX may follow, END may not), with no top-k cut and temperature 1."""
+    rows = torch.zeros(draws, dtype=torch.long)
+    return generator._next_words(
+        hidden.expand(draws, -1), rows, rows + 1, 2, temperature=1.0, top_k=10**6, generator=torch.Generator().manual_seed(0)
+    )
+
+
+def test_sampling_down_the_adaptive_tree_follows_the_models_distribution(adaptive_model_dir):
+    generator = CaptionGenerator.load(adaptive_model_dir, device="cpu")
+    head = generator.model.head
+    hidden = torch.randn(1, generator.model.hidden_size, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        full = head.log_probs(hidden, generator.model.embedding.weight)
+        expected = torch.softmax(generator._constrain(full, *torch.tensor([[0], [1]]), 2, generator.banned), dim=-1)[0]
+        draws = one_step_draws(generator, hidden)
+    observed = torch.bincount(draws, minlength=len(generator.vocab.words)) / len(draws)
+    assert (draws >= head.cluster_starts[0]).any(), "the tail cluster was never drawn: the test proves nothing"
+    assert 0.5 * (observed - expected).abs().sum() < 0.03  # total variation; sampling noise here is about 0.01
+
+
+def test_a_blocked_word_in_a_tail_cluster_is_never_drawn(adaptive_model_dir):
+    generator = CaptionGenerator.load(adaptive_model_dir, device="cpu")
+    hidden = torch.randn(1, generator.model.hidden_size, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        tail_word = int(torch.bincount(one_step_draws(generator, hidden))[generator.model.head.cluster_starts[0]:].argmax())
+        tail_word += generator.model.head.cluster_starts[0]
+        blocking = CaptionGenerator.load(adaptive_model_dir, device="cpu", extra_blocked={generator.vocab.words[tail_word]})
+        assert tail_word not in one_step_draws(blocking, hidden).tolist()
