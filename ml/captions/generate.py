@@ -17,6 +17,10 @@ from .text import split_boxes
 from .vocab import Vocabulary
 
 MAX_BOX_TOKENS = 20
+# Sampling defaults, picked on held-out titles (MODEL_CARD.md): the lower the temperature, the more typical of
+# their template the captions (fidelity 54 % at 0.8, 65 % at 0.5) and the more they repeat themselves and the
+# training captions (distinct-2 0.57 -> 0.42, copies 1.8 % -> 3.7 %).
+TEMPERATURE, TOP_K = 0.5, 40
 OnWord = Callable[[int, str], None]
 
 
@@ -60,8 +64,8 @@ class CaptionGenerator:
         *,
         n: int = 4,
         method: str = "sample",
-        temperature: float = 0.8,
-        top_k: int = 40,
+        temperature: float = TEMPERATURE,
+        top_k: int = TOP_K,
         beam_width: int = 5,
         seed: int | None = None,
         on_word: OnWord | None = None,
