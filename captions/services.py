@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 import ml.captions
@@ -54,9 +55,11 @@ def imported_records() -> Iterator[CaptionRecord]:
         yield CaptionRecord(template=slug, boxes=tuple(boxes), title=title)
 
 
-def caption_weight(source: str, ups: int, downs: int) -> float:
+def caption_weight(source: str, ups: int, downs: int, remixers: int = 0) -> float:
     """How much a meme's caption counts in training: a hand-written caption counts once, and each caption gains up
-    to twice more as people like it (the Wilson lower bound of its up votes); a disliked one counts a quarter."""
+    to twice more as people like it (the Wilson lower bound of its up votes, each other person who remixed it
+    counting as one more); a disliked one counts a quarter."""
+    ups += remixers
     weight = (1.0 if source == Meme.Source.MANUAL else 0.0) + 2.0 * ranking.best(ups, downs)
     return weight * 0.25 if downs > ups else weight
 
@@ -71,17 +74,19 @@ def platform_records() -> tuple[list[CaptionRecord], list[CaptionRecord]]:
     and memes on no template, teach nothing."""
     train, liked = [], []
     recent = timezone.now() - LIKED_WINDOW
-    memes = Meme.objects.filter(IN_GALLERY, template__isnull=False).values_list(
-        "pk", "template__slug", "lines", "title", "source", "ups", "downs", "created_at"
+    # A remix says someone liked the caption enough to start from it; remixing one's own meme says nothing.
+    remixers = Count("remixes__owner", filter=~Q(remixes__owner=F("owner")), distinct=True)
+    memes = Meme.objects.filter(IN_GALLERY, template__isnull=False).annotate(remixers=remixers).values_list(
+        "pk", "template__slug", "lines", "title", "source", "ups", "downs", "remixers", "created_at"
     )
-    for pk, slug, lines, title, source, ups, downs, created in memes.iterator(chunk_size=5000):
+    for pk, slug, lines, title, source, ups, downs, remixed, created in memes.iterator(chunk_size=5000):
         boxes = tuple(line for line in lines if line.strip())
-        weight = caption_weight(source, ups, downs)
+        weight = caption_weight(source, ups, downs, remixed)
         if not boxes:
             continue
         record = CaptionRecord(template=slug, boxes=boxes, title=title, weight=weight)
         if is_held_out(pk):
-            if ups > downs and created >= recent:
+            if ups + remixed > downs and created >= recent:
                 liked.append(record)
         elif weight > 0:
             train.append(record)

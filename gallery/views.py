@@ -15,6 +15,7 @@ from .pagination import gallery_page
 from .selectors import RANKINGS, memes_in_gallery, memes_ranked, memes_visible_to
 
 TITLES = {"hot": "Hot memes", "best": "Best memes", "top": "Top memes", "new": "New memes"}
+REMIXES_SHOWN = 24
 
 
 def ranked_page(request, memes, ranking: str, template_name: str, context: dict):
@@ -50,7 +51,10 @@ def template_gallery(request, slug):
 def meme(request, meme_id):
     meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
     meme.my_vote = services.votes_of(request.user, [meme]).get(meme.pk, 0)
-    return render(request, "gallery/meme.html", {"meme": meme})
+    visible = memes_visible_to(request.user)
+    remixes = visible.filter(parent=meme).order_by("-created_at", "-id")[:REMIXES_SHOWN]
+    parent = visible.filter(pk=meme.parent_id).first() if meme.parent_id else None
+    return render(request, "gallery/meme.html", {"meme": meme, "remixes": remixes, "parent": parent})
 
 
 def _error_text(error: PermissionDenied | ValidationError) -> str:

@@ -24,6 +24,7 @@ from .serializers import (
     ManualMemeSerializer,
     MemeSerializer,
     PhotoMemeSerializer,
+    RemixSerializer,
     TemplateSerializer,
     TitleMemeSerializer,
     as_drf_error,
@@ -72,7 +73,7 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
         return memes_visible_to(self.request.user)
 
     def get_throttles(self):
-        return [ScopedRateThrottle()] if self.action == "create" else super().get_throttles()
+        return [ScopedRateThrottle()] if self.action in ("create", "remix") else super().get_throttles()
 
     @extend_schema(request=MEME_CREATE, responses={202: JobSerializer})
     def create(self, request):
@@ -104,9 +105,23 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
             lines=serializer.validated_data["lines"],
             template=serializer.validated_data.get("template"),
             background=serializer.validated_data.get("image"),
+            boxes=serializer.validated_data.get("boxes"),
             is_public=serializer.validated_data["is_public"],
         )
         return _accepted(job)
+
+    @extend_schema(request=RemixSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def remix(self, request, pk=None):
+        """Make a new meme from this one's template (or image and boxes) and caption, with `lines` if you change
+        it; the new meme links back to this one. Any gallery meme, and your own."""
+        serializer = RemixSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = get_object_or_404(services.memes_remixable_by(request.user), pk=pk)
+        try:
+            return _accepted(services.meme_remix(owner=request.user, parent=parent, **serializer.validated_data))
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet):

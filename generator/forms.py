@@ -1,25 +1,31 @@
+from dataclasses import replace
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .services import lines_clean, title_clean
+from .rendering import TOP_AND_BOTTOM
+from .services import boxes_clean, lines_clean, title_clean
+
+
+def _line_field(number: int, placeholder: str = "") -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=settings.MEME_MAX_LINE_CHARS,
+        label=f"Line {number}",
+        widget=forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"}),
+    )
 
 
 class MemeForm(forms.Form):
-    """One text field per box of the template, plus whether the meme is public."""
+    """One text field per box (each with its placeholder: the template's examples), plus whether the meme is public."""
 
     is_public = forms.BooleanField(required=False, initial=True, label="Show it in the public gallery")
 
-    def __init__(self, template, *args, **kwargs):
+    def __init__(self, placeholders: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.template = template
-        for position, box in enumerate(template.boxes.all()):
-            self.fields[f"line_{position}"] = forms.CharField(
-                required=False,
-                max_length=settings.MEME_MAX_LINE_CHARS,
-                label=f"Line {position + 1}",
-                widget=forms.TextInput(attrs={"placeholder": box.example, "autocomplete": "off"}),
-            )
+        for position, placeholder in enumerate(placeholders):
+            self.fields[f"line_{position}"] = _line_field(position + 1, placeholder)
         self.order_fields([name for name in self.fields if name.startswith("line_")] + ["is_public"])
 
     def clean(self):
@@ -27,6 +33,45 @@ class MemeForm(forms.Form):
         lines = [data.get(name, "") for name in self.fields if name.startswith("line_")]
         try:
             data["lines"] = lines_clean(lines)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return data
+
+
+# Where the boxes start on one's own image: the top and bottom bands, then across the middle.
+OWN_IMAGE_BOXES = [*TOP_AND_BOTTOM, replace(TOP_AND_BOTTOM[0], y=0.41), replace(TOP_AND_BOTTOM[0], x=0.2, width=0.6, y=0.6)]
+
+
+class OwnImageForm(forms.Form):
+    """Your own image and a box for each line, placed by its numbers (fractions of the image), which the page's
+    script sets as the boxes are dragged. Rows left without text are left out."""
+
+    image = forms.FileField(label="Your image", widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    is_public = forms.BooleanField(required=False, initial=False, label="Show it in the public gallery")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for position, box in enumerate(OWN_IMAGE_BOXES):
+            self.fields[f"line_{position}"] = _line_field(position + 1)
+            for name in ("x", "y", "width", "height"):
+                self.fields[f"{name}_{position}"] = forms.FloatField(
+                    min_value=0, max_value=1, initial=getattr(box, name), label=name.capitalize(),
+                    widget=forms.NumberInput(attrs={"step": "0.001", "data-box": position, "data-side": name}),
+                )  # fmt: skip
+
+    def rows(self):
+        """Each box's fields, for the page: (line, x, y, width, height)."""
+        return [[self[f"{name}_{position}"] for name in ("line", "x", "y", "width", "height")]
+                for position in range(len(OWN_IMAGE_BOXES))]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        filled = [p for p in range(len(OWN_IMAGE_BOXES)) if data.get(f"line_{p}", "").strip()]
+        try:
+            data["lines"] = lines_clean([data[f"line_{p}"] for p in filled])
+            data["boxes"] = boxes_clean(
+                [{name: data.get(f"{name}_{p}") for name in ("x", "y", "width", "height")} for p in filled], len(filled)
+            )
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
         return data

@@ -1,4 +1,6 @@
+import hashlib
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -111,9 +113,16 @@ class Meme(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="memes")
     background = models.ImageField(upload_to="backgrounds/", blank=True, help_text="The user's own image, if any.")
+    boxes = models.JSONField(
+        default=list, blank=True, help_text="On the user's own image: where each line goes (x, y, width, height)."
+    )
     lines = models.JSONField(default=list)
     title = models.CharField(max_length=200, blank=True)
     image = models.ImageField(upload_to="memes/")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="remixes",
+        help_text="The meme this one remixes.",
+    )  # fmt: skip
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     model_version = models.CharField(max_length=100, blank=True, help_text="The caption model that wrote it, if any.")
     is_public = models.BooleanField(default=True)
@@ -154,6 +163,21 @@ class Meme(models.Model):
         """The lines as one sentence: the image's alt text."""
         return " / ".join(line for line in self.lines if line.strip())
 
+    @property
+    def in_gallery(self) -> bool:
+        return self.is_public and not self.is_hidden
+
+    @property
+    def image_key(self) -> str:
+        """Names this rendering of the meme: every render writes a file of a new name, so the key (and the image's
+        address) changes exactly when the image does."""
+        return hashlib.sha256(self.image.name.encode()).hexdigest()[:20]
+
+    def get_image_url(self) -> str:
+        """The image's stable, cacheable address."""
+        extension = PurePosixPath(self.image.name).suffix.lstrip(".").lower() or "jpg"
+        return reverse("images:meme", kwargs={"meme_id": self.pk, "key": self.image_key, "extension": extension})
+
 
 class Job(models.Model):
     """A request to make a meme, carried out by a worker; its progress is pushed to the browser."""
@@ -169,6 +193,8 @@ class Job(models.Model):
     kind = models.CharField(max_length=8, choices=Meme.Source.choices, default=Meme.Source.MANUAL)
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True)
     background = models.ImageField(upload_to="backgrounds/", blank=True)
+    boxes = models.JSONField(default=list, blank=True, help_text="On the user's own image: where each line goes.")
+    parent = models.ForeignKey(Meme, on_delete=models.SET_NULL, null=True, blank=True, related_name="remix_jobs")
     lines = models.JSONField(default=list)
     title = models.CharField(max_length=200, blank=True, help_text="What the caption model writes about (title mode).")
     candidates = models.JSONField(

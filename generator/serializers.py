@@ -7,7 +7,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from .models import Job, Meme, Template, TextBox
-from .services import lines_clean, title_clean, upload_open
+from .services import boxes_clean, lines_clean, title_clean, upload_open
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -85,12 +85,15 @@ class MemeSerializer(serializers.ModelSerializer):
     template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.URLField(source="get_absolute_url", read_only=True)
     vote = serializers.SerializerMethodField(help_text="Your vote on it: 1, -1 or 0 (in gallery listings).")
+    image_url = serializers.URLField(
+        source="get_image_url", read_only=True, help_text="The image's stable address: it changes when the image does."
+    )
 
     class Meta:
         model = Meme
         fields = (
-            "id", "url", "owner", "template", "lines", "title", "caption", "image", "source", "model_version",
-            "is_public", "is_hidden", "ups", "downs", "score", "vote", "created_at",
+            "id", "url", "owner", "template", "lines", "boxes", "title", "caption", "image", "image_url", "source",
+            "model_version", "parent", "is_public", "is_hidden", "ups", "downs", "score", "vote", "created_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -133,7 +136,14 @@ class ManualMemeSerializer(serializers.Serializer):
     )
     image = serializers.ImageField(required=False, allow_null=True, help_text="Your own image instead of a template.")
     lines = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
-    is_public = serializers.BooleanField(default=True)
+    boxes = serializers.JSONField(
+        required=False, allow_null=True,
+        help_text='With your own image: one box per line, [{"x": 0.1, "y": 0.05, "width": 0.8, "height": 0.2}, ...], '
+        "fractions of the image (JSON text in a multipart form). Without: the top and bottom bands.",
+    )  # fmt: skip
+    is_public = serializers.BooleanField(
+        default=None, allow_null=True, help_text="Default: public on a template, private on your own image."
+    )
 
     def validate_lines(self, lines):
         try:
@@ -152,7 +162,30 @@ class ManualMemeSerializer(serializers.Serializer):
     def validate(self, data):
         if (data.get("template") is None) == (data.get("image") is None):
             raise serializers.ValidationError("Choose a template or upload an image, not both.")
+        if data.get("boxes"):  # [] or null: no boxes, the top and bottom bands
+            if data.get("template") is not None:
+                raise serializers.ValidationError({"boxes": "Boxes go with your own image; a template has its own."})
+            try:
+                data["boxes"] = boxes_clean(data["boxes"], len(data["lines"]))
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"boxes": error.messages}) from error
         return data
+
+
+class RemixSerializer(serializers.Serializer):
+    """A remix: the parent's template and caption, the lines changed if given."""
+
+    lines = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False,
+        help_text="The new caption, one line per box; the parent's when left out.",
+    )  # fmt: skip
+    is_public = serializers.BooleanField(default=None, allow_null=True, help_text="Default: as the parent.")
+
+    def validate_lines(self, lines):
+        try:
+            return lines_clean(lines)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
 
 
 class TitleMemeSerializer(serializers.Serializer):

@@ -8,15 +8,15 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from PIL import Image
 
 from gallery.services import meme_announce
 
 from .images import ImageRejected, open_image
-from .models import Job, Meme, Template
+from .models import IN_GALLERY, Job, Meme, Template
 from .placement import boxes_off_faces
-from .rendering import TOP_AND_BOTTOM, render_meme
+from .rendering import TOP_AND_BOTTOM, TextBox, render_meme
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,37 @@ def lines_clean(lines) -> list[str]:
     return cleaned
 
 
+MIN_BOX_SIZE = 0.02  # a box narrower or lower than this share of the image could not hold a letter
+
+
+def boxes_clean(boxes, line_count: int) -> list[dict]:
+    """Boxes the user placed on their own image, one per line: x, y, width and height as fractions of the image,
+    each box inside it; or a ValidationError naming every box that is wrong."""
+    if not isinstance(boxes, (list, tuple)) or not all(isinstance(box, dict) for box in boxes):
+        raise ValidationError('Send the boxes as a list like [{"x": 0, "y": 0, "width": 1, "height": 0.2}].')
+    if len(boxes) != line_count:
+        raise ValidationError(f"Give one box per line: {line_count} lines, {len(boxes)} boxes.")
+    cleaned, errors = [], []
+    for number, box in enumerate(boxes, start=1):
+        values = {name: box.get(name) for name in ("x", "y", "width", "height")}
+        wrong = [name for name, value in values.items() if not _is_fraction(value)]
+        if wrong:
+            errors.append(f"Box {number}: {', '.join(wrong)} must be a number between 0 and 1.")
+        elif values["width"] < MIN_BOX_SIZE or values["height"] < MIN_BOX_SIZE:
+            errors.append(f"Box {number} is too small: its width and height are at least {MIN_BOX_SIZE}.")
+        elif values["x"] + values["width"] > 1.0001 or values["y"] + values["height"] > 1.0001:
+            errors.append(f"Box {number} reaches outside the image: x + width and y + height are at most 1.")
+        else:
+            cleaned.append({name: float(value) for name, value in values.items()})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _is_fraction(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
 def title_clean(title) -> str:
     """A title for the caption model, stripped, or a ValidationError that says what is wrong with it."""
     if not isinstance(title, str) or not title.strip():
@@ -62,25 +93,50 @@ def upload_open(upload) -> Image.Image:
         upload.seek(0)
 
 
-def job_create(*, owner, lines, template: Template | None = None, background=None, is_public=True) -> Job:
-    """Queue a hand-written meme on a template or on the user's own image."""
+def job_create(
+    *, owner, lines, template: Template | None = None, background=None, boxes=None, is_public=None, parent=None
+) -> Job:
+    """Queue a hand-written meme on a template, or on the user's own image with the boxes they placed (the top
+    and bottom bands without). A meme on one's own image is private unless asked otherwise."""
     if (template is None) == (background is None):
         raise ValidationError("Choose a template or upload an image, not both.")
     lines = lines_clean(lines)
-    if background is not None:
+    if boxes and template is not None:
+        raise ValidationError("Boxes go with your own image; a template has its own.")
+    boxes = boxes_clean(boxes, len(lines)) if boxes else []
+    if background is not None and parent is None:
         upload_open(background)
     job = Job.objects.create(
         owner=owner,
         kind=Meme.Source.MANUAL,
         template=template,
         background=background or "",
+        boxes=boxes,
+        parent=parent,
         lines=lines,
-        is_public=is_public,
+        is_public=template is not None if is_public is None else is_public,
         stage="Waiting for a worker",
     )
     # Only once the row is committed can the worker find it.
     transaction.on_commit(lambda: _enqueue(job))
     return job
+
+
+def memes_remixable_by(user):
+    """The memes one may remix: those in the gallery, and one's own."""
+    return Meme.objects.filter(IN_GALLERY | models.Q(owner=user.pk)).select_related("template")
+
+
+def meme_remix(*, owner, parent: Meme, lines=None, is_public=None) -> Job:
+    """Queue a new meme from another's template (or image, with its boxes) and caption, as written or changed;
+    it links to its parent, and is as public as the parent unless asked otherwise."""
+    if parent.template is None and not parent.background:
+        raise ValidationError("This meme's template is gone, so it cannot be remixed.")
+    return job_create(
+        owner=owner, lines=parent.lines if lines is None else lines, template=parent.template,
+        background=None if parent.template else parent.background.name, boxes=parent.boxes or None,
+        is_public=parent.is_public if is_public is None else is_public, parent=parent,
+    )  # fmt: skip
 
 
 def job_create_titled(*, owner, template: Template, title, is_public=True) -> Job:
@@ -172,9 +228,12 @@ def job_run(job_id) -> Job | None:
     except ImageRejected as error:
         return job_update(job, status=Job.Status.FAILED, error=f"The image could not be used: {error}")
     with transaction.atomic():
-        meme = job.meme or Meme(owner=job.owner, template=job.template, source=job.kind, is_public=job.is_public)
+        meme = job.meme or Meme(
+            owner=job.owner, template=job.template, source=job.kind, is_public=job.is_public, parent=job.parent
+        )
         meme.template = job.template
         meme.background = job.background.name if job.background else ""
+        meme.boxes = job.boxes
         meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
         meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg")
         is_new = meme.pk is None
@@ -259,6 +318,8 @@ def _base_image(job: Job) -> tuple[Image.Image, list]:
             return open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS), job.template.text_boxes()
     with job.background.open("rb") as file:
         image = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
+    if job.boxes:
+        return image, [TextBox(**box) for box in job.boxes]
     # Off the faces found in photo mode; other jobs have none, and get the top and bottom bands.
     faces = [(face["x"], face["y"], face["width"], face["height"]) for face in job.faces]
     return image, boxes_off_faces(faces, image.size)

@@ -1,15 +1,23 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET, require_POST
 
 from expressions.services import face_label
+from gallery.selectors import memes_visible_to
 
-from . import services
-from .forms import MemeForm, PhotoForm, TitleForm
+from . import services, sharing
+from .forms import MemeForm, OwnImageForm, PhotoForm, TitleForm
 from .models import EXPRESSIONS, Job, Template
+from .rendering import TOP_AND_BOTTOM
+
+YEAR = 365 * 24 * 60 * 60
 
 
 def pick(request):
@@ -26,7 +34,7 @@ def make(request, slug):
     """Both ways to caption a template: lines written by hand, or a title for the caption model."""
     template = get_object_or_404(Template.objects.prefetch_related("boxes"), slug=slug)
     wants_title = "title" in request.POST
-    form = MemeForm(template, None if wants_title else request.POST or None)
+    form = MemeForm(template.example_lines(), None if wants_title else request.POST or None)
     title_form = TitleForm(request.POST if wants_title else None)
     if wants_title and title_form.is_valid():
         job = services.job_create_titled(owner=request.user, template=template, **title_form.cleaned_data)
@@ -38,6 +46,39 @@ def make(request, slug):
         )  # fmt: skip
         return redirect(job)
     return render(request, "generator/make.html", {"template": template, "form": form, "title_form": title_form})
+
+
+@login_required
+def own(request):
+    """Your own image, with the boxes you place on it: dragged on the page, or their numbers typed."""
+    form = OwnImageForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            return redirect(services.job_create(
+                owner=request.user, lines=form.cleaned_data["lines"], background=form.cleaned_data["image"],
+                boxes=form.cleaned_data["boxes"], is_public=form.cleaned_data["is_public"],
+            ))  # fmt: skip
+        except ValidationError as error:
+            form.add_error("image" if not hasattr(error, "error_dict") else None, error)
+    return render(request, "generator/own.html", {"form": form})
+
+
+@login_required
+def remix(request, meme_id):
+    """A new meme from another's template (or image) and caption, the caption as it was, to change."""
+    parent = get_object_or_404(services.memes_remixable_by(request.user), pk=meme_id)
+    placeholders = parent.template.example_lines() if parent.template else [""] * len(parent.boxes or TOP_AND_BOTTOM)
+    initial = {f"line_{position}": line for position, line in enumerate(parent.lines)} | {"is_public": parent.is_public}
+    form = MemeForm(placeholders, request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            return redirect(services.meme_remix(
+                owner=request.user, parent=parent, lines=form.cleaned_data["lines"],
+                is_public=form.cleaned_data["is_public"],
+            ))  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "generator/remix.html", {"parent": parent, "form": form})
 
 
 @login_required
@@ -96,3 +137,51 @@ def expression(request, job_id):
     except (ValueError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", ["Choose a face and an expression."])))
     return redirect(job)
+
+
+@require_GET
+def meme_image(request, meme_id, key, extension):
+    """A meme's image at its stable address: kept by browsers and shared caches for a year when the meme is in the
+    gallery (a new rendering gets a new address); only revalidated, by its viewer alone, when it is not."""
+    meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    current = meme.get_image_url()
+    if request.path != current:
+        return redirect(current)  # an older rendering's address, or another extension: the image as it is now
+    etag = quote_etag(meme.image_key)
+    response = get_conditional_response(request, etag=etag) or FileResponse(meme.image.open("rb"))
+    response["ETag"] = etag
+    if meme.in_gallery:
+        patch_cache_control(response, public=True, max_age=YEAR, immutable=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie", "Authorization"])
+    return response
+
+
+@require_GET
+def template_image(request, slug, path, extension):
+    """A template with the text in the address, memegen.link's way (/t/<slug>/<top>/<bottom>.jpg; ?width=):
+    rendered on the first request, then from the cache; an ETag from its inputs lets clients revalidate for free."""
+    template = get_object_or_404(Template.objects.prefetch_related("boxes"), slug=slug)
+    try:
+        lines, width = sharing.path_lines(path), sharing.width_clean(request.GET.get("width"))
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
+    image_format = sharing.FORMATS[extension]
+    key = sharing.template_image_key(template, lines, image_format, width)
+    throttle = sharing.RenderThrottle()
+    response = get_conditional_response(request, etag=quote_etag(key))
+    if response is None:
+        picture = sharing.template_image(
+            template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
+        )
+        if picture is None:
+            return HttpResponse(
+                "Too many new images at once: try again shortly.", status=429, content_type="text/plain",
+                headers={"Retry-After": str(round(throttle.wait() or 1))},
+            )  # fmt: skip
+        response = HttpResponse(picture, content_type=sharing.CONTENT_TYPES[image_format])
+    response["ETag"] = quote_etag(key)
+    # Not immutable: the address stays when staff change the template's picture or boxes (the ETag does not).
+    patch_cache_control(response, public=True, max_age=settings.MEME_URL_CACHE_SECONDS)
+    return response

@@ -147,6 +147,10 @@ MEME_MAX_LINE_CHARS = 200
 MEME_MAX_TITLE_CHARS = 200
 MEME_MAX_LINES = 10
 MEME_RENDER_WIDTH = 800
+# Images rendered from a memegen-style address (/t/<slug>/<top>/<bottom>.jpg): the widest one may ask for
+# (?width=), and how long a render stays in the cache.
+MEME_URL_MAX_WIDTH = env.int("MEME_URL_MAX_WIDTH", default=1600)
+MEME_URL_CACHE_SECONDS = env.int("MEME_URL_CACHE_SECONDS", default=24 * 60 * 60)
 
 # Trained caption models, one folder per version (the bundled one stays in ml/captions/pretrained).
 CAPTION_MODELS_DIR = Path(env("CAPTION_MODELS_DIR", default=str(VAR_DIR / "models")))
@@ -215,6 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "signup": env("THROTTLE_SIGNUP", default="20/hour"),
         "generate": env("THROTTLE_GENERATE", default="60/minute"),
+        "render": env("THROTTLE_RENDER", default="60/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from generator import api as generator_api
+from generator import urls as generator_urls
 
 router = DefaultRouter()
 router.register("templates", generator_api.TemplateViewSet, basename="template")
@@ -25,6 +26,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", include("gallery.urls")),
+    path("", include((generator_urls.image_patterns, "images"))),
     path("make/", include("generator.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),

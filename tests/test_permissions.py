@@ -55,6 +55,9 @@ API_CASES = [
     ("post", "/api/memes/{public}/report/", {"reason": "spam"}, {ANON: 401, OTHER: 201, OWNER: 403}),
     ("post", "/api/memes/{private}/report/", {"reason": "spam"}, {ANON: 401, OTHER: 404}),
     ("post", "/api/memes/{public}/hide/", {"hidden": True}, {ANON: 401, OTHER: 403, OWNER: 403, STAFF: 200}),
+    # Any gallery meme can be remixed, and one's own; others' private ones are not there, even for staff.
+    ("post", "/api/memes/{public}/remix/", None, {ANON: 401, OTHER: 202, OWNER: 202, STAFF: 202}),
+    ("post", "/api/memes/{private}/remix/", None, {ANON: 401, OTHER: 404, OWNER: 202, STAFF: 404}),
     ("get", "/api/jobs/", None, {ANON: 401, OTHER: 200, OWNER: 200}),
     ("get", "/api/jobs/{job}/", None, {ANON: 401, OTHER: 404, STAFF: 404, OWNER: 200}),
     # The owner's job has no captions to choose from yet: a clear 400.
@@ -134,6 +137,11 @@ PAGE_CASES = [
     ("/make/jobs/{job}/face/", {ANON: 302, OTHER: 405, OWNER: 405}),
     ("/make/jobs/{job}/expression/", {ANON: 302, OTHER: 405, OWNER: 405}),
     ("/make/photo/", {ANON: 302, OTHER: 200}),
+    ("/make/own/", {ANON: 302, OTHER: 200}),
+    ("/make/remix/{public}/", {ANON: 302, OTHER: 200, OWNER: 200}),
+    ("/make/remix/{private}/", {ANON: 302, OTHER: 404, OWNER: 200, STAFF: 404}),
+    ("/t/{slug}/top/bottom.jpg", {ANON: 200, OTHER: 200}),
+    ("/t/no-such-template/top/bottom.jpg", {ANON: 404}),
     ("/accounts/settings/", {ANON: 302, OTHER: 200}),
     ("/accounts/password/", {ANON: 302, OTHER: 200}),
     ("/u/alice/", {ANON: 200, OTHER: 200}),
