@@ -77,12 +77,16 @@ def template_image_key(template: Template, lines: list[str], image_format: str, 
 
 
 def template_image(template: Template, lines: list[str], image_format: str, width: int, *, key: str, may_render):
-    """The image, from the cache or rendered (and cached) when may_render() allows; None when it does not."""
+    """The image, from the cache or rendered (and cached) when may_render() allows; None when it does not.
+    A ValidationError when the renderer cannot write the format asked for."""
     picture = cache.get(f"template-image:{key}")
     if picture is None and may_render():
         with template.image.open("rb") as file:
             image = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
-        picture = render_meme(image, template.text_boxes(), lines, width=width, format=image_format)
+        try:
+            picture = render_meme(image, template.text_boxes(), lines, width=width, format=image_format)
+        except ValueError as error:  # a format the renderer cannot write for this template
+            raise ValidationError(str(error)) from error
         cache.set(f"template-image:{key}", picture, settings.MEME_URL_CACHE_SECONDS)
     return picture
 

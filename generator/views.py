@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import quote_etag
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from expressions.services import face_label
 from gallery.selectors import memes_visible_to
@@ -139,7 +139,7 @@ def expression(request, job_id):
     return redirect(job)
 
 
-@require_GET
+@require_safe
 def meme_image(request, meme_id, key, extension):
     """A meme's image at its stable address: kept by browsers and shared caches for a year when the meme is in the
     gallery (a new rendering gets a new address); only revalidated, by its viewer alone, when it is not."""
@@ -158,7 +158,7 @@ def meme_image(request, meme_id, key, extension):
     return response
 
 
-@require_GET
+@require_safe
 def template_image(request, slug, path, extension):
     """A template with the text in the address, memegen.link's way (/t/<slug>/<top>/<bottom>.jpg; ?width=):
     rendered on the first request, then from the cache; an ETag from its inputs lets clients revalidate for free."""
@@ -172,9 +172,12 @@ def template_image(request, slug, path, extension):
     throttle = sharing.RenderThrottle()
     response = get_conditional_response(request, etag=quote_etag(key))
     if response is None:
-        picture = sharing.template_image(
-            template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
-        )
+        try:
+            picture = sharing.template_image(
+                template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
+            )
+        except ValidationError as error:
+            return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
         if picture is None:
             return HttpResponse(
                 "Too many new images at once: try again shortly.", status=429, content_type="text/plain",

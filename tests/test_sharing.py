@@ -154,6 +154,7 @@ def test_a_public_memes_image_is_immutable_at_its_stable_address(alice, template
     with meme.image.open("rb") as file:
         assert b"".join(response.streaming_content) == file.read()
     assert Client().get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert Client().head(url).status_code == 200 and Client().post(url).status_code == 405
 
 
 def test_a_new_rendering_gets_a_new_address_and_the_old_one_leads_to_it(alice, template):
