@@ -23,4 +23,7 @@ image_patterns = [
             name="meme"),
     re_path(r"^t/(?P<slug>[-a-zA-Z0-9_]+)/(?P<path>.+)\.(?P<extension>jpg|jpeg|png|webp|gif)$", views.template_image,
             name="template"),
+    # memegen.link's own path, so that a link or bot made for it needs only the host changed.
+    re_path(r"^images/(?P<slug>[-a-zA-Z0-9_]+)/(?P<path>.+)\.(?P<extension>jpg|jpeg|png|webp|gif)$",
+            views.template_image, name="memegen"),
 ]  # fmt: skip

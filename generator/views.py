@@ -58,8 +58,8 @@ def own(request):
                 owner=request.user, lines=form.cleaned_data["lines"], background=form.cleaned_data["image"],
                 boxes=form.cleaned_data["boxes"], is_public=form.cleaned_data["is_public"],
             ))  # fmt: skip
-        except ValidationError as error:
-            form.add_error("image" if not hasattr(error, "error_dict") else None, error)
+        except ValidationError as error:  # the form checked the rest: only the image can be wrong here
+            form.add_error("image", error)
     return render(request, "generator/own.html", {"form": form})
 
 

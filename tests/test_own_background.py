@@ -110,10 +110,11 @@ def test_without_boxes_the_text_goes_in_the_top_and_bottom_bands(alice):
 
 
 def page_form(**rows):
-    """The own-image page's fields, every box at its initial place unless given."""
+    """The own-image page's four rows of fields: empty, a box across the top, unless given (row0=..., row1=...)."""
     data = {"image": upload()}
-    for position, values in rows.items():
-        data.update({f"{name}_{position[-1]}": value for name, value in values.items()})
+    for position in range(4):
+        values = {"line": "", "x": 0, "y": 0, "width": 1, "height": 0.2} | rows.get(f"row{position}", {})
+        data.update({f"{name}_{position}": value for name, value in values.items()})
     return data
 
 
@@ -122,11 +123,7 @@ def test_the_page_places_boxes_by_their_numbers(alice):
     client.force_login(alice)
     page = client.get("/make/own/").content.decode()
     assert 'data-side="width"' in page and "place-boxes.js" in page  # the inputs the drag writes
-    data = page_form(row1={"line": "", "x": 0, "y": 0, "width": 1, "height": 0.2},
-                     row2={"line": "moved", "x": 0.3, "y": 0.6, "width": 0.5, "height": 0.25})  # fmt: skip
-    for position in (0, 3):  # the other rows: no text, default places
-        data.update({f"line_{position}": "", f"x_{position}": 0, f"y_{position}": 0, f"width_{position}": 1,
-                     f"height_{position}": 0.2})  # fmt: skip
+    data = page_form(row2={"line": "moved", "x": 0.3, "y": 0.6, "width": 0.5, "height": 0.25})
     response = client.post("/make/own/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     job = Job.objects.get()
@@ -139,9 +136,16 @@ def test_the_page_says_what_is_wrong_with_a_box(alice):
     client = Client()
     client.force_login(alice)
     data = page_form(row0={"line": "wide", "x": 0.9, "y": 0, "width": 0.5, "height": 0.2})
-    for position in (1, 2, 3):
-        data.update({f"line_{position}": "", f"x_{position}": 0, f"y_{position}": 0, f"width_{position}": 1,
-                     f"height_{position}": 0.2})  # fmt: skip
     response = client.post("/make/own/", data)
     assert response.status_code == 200 and "Box 1 reaches outside the image" in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_the_page_says_when_the_upload_is_no_image(alice):
+    client = Client()
+    client.force_login(alice)
+    data = page_form(row0={"line": "hello", "x": 0, "y": 0, "width": 1, "height": 0.2})
+    data["image"] = SimpleUploadedFile("notes.png", b"not a picture at all", content_type="image/png")
+    response = client.post("/make/own/", data)
+    assert response.status_code == 200 and not Job.objects.exists()
+    assert 'class="errorlist"' in response.content.decode()

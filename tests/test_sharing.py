@@ -76,6 +76,11 @@ def test_a_template_renders_from_its_address_for_anyone(template):
     assert png["ETag"] != response["ETag"]
 
 
+def test_memegens_own_path_works_with_only_the_host_changed(template):
+    ours, memegens = Client().get("/t/grey/top/bottom.png"), Client().get("/images/grey/top/bottom.png")
+    assert memegens.status_code == 200 and memegens.content == ours.content and memegens["ETag"] == ours["ETag"]
+
+
 def test_the_text_in_the_address_is_drawn_in_the_templates_boxes(template):
     blank = np.asarray(image_of(Client().get("/t/grey/_/_.png")).convert("L"), dtype=int)
     top_only = np.asarray(image_of(Client().get("/t/grey/hello_there/_.png")).convert("L"), dtype=int)
