@@ -77,9 +77,14 @@ def platform_records() -> tuple[list[CaptionRecord], list[CaptionRecord]]:
     # A remix says someone liked the caption enough to start from it; remixing one's own meme says nothing.
     remixers = Count("remixes__owner", filter=~Q(remixes__owner=F("owner")), distinct=True)
     memes = Meme.objects.filter(IN_GALLERY, template__isnull=False).annotate(remixers=remixers).values_list(
-        "pk", "template__slug", "lines", "title", "source", "ups", "downs", "remixers", "created_at"
-    )
-    for pk, slug, lines, title, source, ups, downs, remixed, created in memes.iterator(chunk_size=5000):
+        "pk", "template__slug", "lines", "title", "source", "ups", "downs", "remixers", "created_at",
+        "parent__source", "parent__lines",
+    )  # fmt: skip
+    for pk, slug, lines, title, source, ups, downs, remixed, created, parent_source, parent_lines in memes.iterator(
+        chunk_size=5000
+    ):
+        # A remix that kept its parent's caption did not write it: it counts as its parent's words do.
+        source = parent_source if parent_lines == lines else source
         boxes = tuple(line for line in lines if line.strip())
         weight = caption_weight(source, ups, downs, remixed)
         if not boxes:
