@@ -67,7 +67,7 @@ class MemeAdmin(admin.ModelAdmin):
     list_display = ("id", "caption", "owner", "template", "source", "score", "report_count", "is_public", "is_hidden", "created_at")
     list_filter = ("source", "is_public", "is_hidden")
     search_fields = ("owner__username", "template__slug")
-    raw_id_fields = ("owner", "template")
+    raw_id_fields = ("owner", "template", "parent")  # a select of every meme would be the whole gallery
     readonly_fields = ("ups", "downs", "score", "hot", "best", "created_at")
     actions = ["hide", "unhide"]
 
@@ -93,4 +93,4 @@ class MemeAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "owner", "kind", "status", "progress", "created_at")
     list_filter = ("status", "kind")
-    raw_id_fields = ("owner", "template", "meme")
+    raw_id_fields = ("owner", "template", "meme", "parent")

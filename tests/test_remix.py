@@ -135,3 +135,9 @@ def test_caption_weight_counts_remixers_as_up_votes():
     assert caption_services.caption_weight(Meme.Source.TITLE, 0, 0, remixers=3) == caption_services.caption_weight(
         Meme.Source.TITLE, 3, 0
     )
+
+
+def test_admin_names_the_parent_by_id_rather_than_listing_every_meme(parent, bob, template, admin_client):
+    remix = make_meme(bob, template, parent=parent)
+    page = admin_client.get(f"/admin/generator/meme/{remix.pk}/change/").content.decode()
+    assert '<select name="parent"' not in page and f'name="parent" value="{parent.pk}"' in page
