@@ -1,14 +1,15 @@
-"""REST endpoints for accounts: sign up, the current user, the API token."""
+"""REST endpoints for accounts: sign up, log in for a token, the current user, a new token."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .models import User
-from .services import token_rotate, user_create
+from .services import token_get, token_rotate, user_create
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -52,6 +53,20 @@ class SignUpView(APIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
         return Response(TokenSerializer(token_rotate(user=user)).data, status=status.HTTP_201_CREATED)
+
+
+class TokenLoginView(APIView):
+    """Log in with a username and password for the user's API token (the same one until it is rotated)."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return Response(TokenSerializer(token_get(user=serializer.validated_data["user"])).data)
 
 
 class MeView(APIView):

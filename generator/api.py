@@ -7,7 +7,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
 from expressions.services import face_label
@@ -67,13 +66,11 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
     serializer_class = MemeSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    throttle_scope = "generate"
+    throttle_actions = {"create": "generate", "remix": "generate", "vote": "vote"}
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         return memes_visible_to(self.request.user)
-
-    def get_throttles(self):
-        return [ScopedRateThrottle()] if self.action in ("create", "remix") else super().get_throttles()
 
     @extend_schema(request=MEME_CREATE, responses={202: JobSerializer})
     def create(self, request):
@@ -130,6 +127,8 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Job.objects.select_related("meme__owner", "meme__template", "template")
     serializer_class = JobSerializer
     permission_classes = [permissions.IsAuthenticated]
+    throttle_actions = {"choose": "generate", "face": "generate"}
+    lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
     def get_queryset(self):
         return self.queryset.filter(owner=self.request.user)

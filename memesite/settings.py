@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, so /api/docs/ needs no CDN
     "channels",
     "memesite",
     "accounts",
@@ -215,9 +216,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "memesite.api.ErrorDocumentingSchema",
+    "EXCEPTION_HANDLER": "memesite.api.exception_handler",
+    # Every call counts per anonymous address and per user; making memes and voting have rates of their own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "memesite.throttling.ActionRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON", default="300/minute"),
+        "user": env("THROTTLE_USER", default="1200/minute"),
+        "vote": env("THROTTLE_VOTE", default="120/minute"),
         "signup": env("THROTTLE_SIGNUP", default="20/hour"),
+        "login": env("THROTTLE_LOGIN", default="20/minute"),
         "generate": env("THROTTLE_GENERATE", default="60/minute"),
         "render": env("THROTTLE_RENDER", default="60/minute"),
     },
@@ -227,6 +239,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Make, caption and browse memes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # One name per choice set: a job's kind and a meme's source; a template's expression and a corrected label.
     "ENUM_NAME_OVERRIDES": {
         "MemeSourceEnum": "generator.models.Meme.Source",

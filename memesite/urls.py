@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
@@ -21,7 +21,9 @@ api_patterns = [
     path("users/", accounts_api.SignUpView.as_view(), name="api-signup"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("me/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("token/", accounts_api.TokenLoginView.as_view(), name="api-token-login"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [

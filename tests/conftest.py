@@ -40,6 +40,14 @@ def isolated_files():
         yield root
 
 
+@pytest.fixture(autouse=True)
+def throttle_counts_reset():
+    """Each test starts with no API calls counted: the throttles count in this process's cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory):
     # The worker thread closes its connection after each task, so the test database can be dropped.

@@ -80,7 +80,7 @@ def test_api_sign_up_returns_a_token_that_works():
 )
 def test_api_sign_up_explains_what_is_wrong(alice, body, field):
     response = APIClient().post("/api/users/", body, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
 
 
 @pytest.mark.django_db

@@ -50,7 +50,7 @@ def test_bad_uploads_get_a_400_with_a_message(case, alice, client_for):
         "/api/memes/", {"image": upload(BAD_UPLOADS[case]), "lines": ["top", "bottom"]}, format="multipart"
     )
     assert response.status_code == 400
-    assert "image" in response.json() and response.json()["image"][0]
+    assert response.json()["errors"]["image"][0]
     assert not Job.objects.exists()
 
 
@@ -61,7 +61,7 @@ def test_a_decompression_bomb_is_refused(alice, client_for, settings):
     assert len(bomb) < 100_000
     response = client_for(alice).post("/api/memes/", {"image": upload(bomb), "lines": ["x"]}, format="multipart")
     assert response.status_code == 400
-    assert "pixels" in response.json()["image"][0]
+    assert "pixels" in response.json()["errors"]["image"][0]
 
 
 @pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_staff_template_upload_that_is_not_an_image_gets_a_400(sam, client_for):
          "boxes": '[{"y": 0.8}]'},  # fmt: skip
         format="multipart",
     )
-    assert response.status_code == 400 and "image" in response.json()
+    assert response.status_code == 400 and "image" in response.json()["errors"]
 
 
 @pytest.mark.django_db

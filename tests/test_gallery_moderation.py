@@ -19,14 +19,14 @@ def test_a_user_reports_a_meme_once(meme, bob, client_for):
     client = client_for(bob)
     assert client.post(f"/api/memes/{meme.pk}/report/", {"reason": "spam"}, format="json").status_code == 201
     again = client.post(f"/api/memes/{meme.pk}/report/", {"reason": "more spam"}, format="json")
-    assert again.status_code == 400 and again.json() == ["You have reported this meme already."]
+    assert again.status_code == 400 and again.json()["detail"] == "You have reported this meme already."
     assert list(Report.objects.values_list("reporter__username", "reason")) == [("bob", "spam")]
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": "   "}, {"reason": "x" * 501}])
 def test_a_report_needs_a_reason(meme, bob, client_for, body):
     response = client_for(bob).post(f"/api/memes/{meme.pk}/report/", body, format="json")
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400 and "reason" in response.json()["errors"]
     assert not Report.objects.exists()
 
 

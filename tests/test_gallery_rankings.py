@@ -128,7 +128,7 @@ def test_template_and_user_pages_list_only_theirs(ranked_world, bob, template, c
 def test_bad_listing_options_are_a_400_that_names_them(client_for, db, query):
     response = client_for().get(f"/api/memes/?{query}")
     assert response.status_code == 400
-    assert query.split("=")[0] in response.json()
+    assert query.split("=")[0] in response.json()["errors"]
 
 
 def test_hot_formula_uses_reddits_epoch():

@@ -73,7 +73,7 @@ def test_the_list_and_the_meme_show_the_callers_own_vote(meme, bob, sam, client_
 @pytest.mark.parametrize("body", [{"value": 2}, {"value": "up"}, {}, {"value": None}])
 def test_a_bad_vote_is_a_400_with_a_message(meme, bob, client_for, body):
     response = client_for(bob).put(f"/api/memes/{meme.pk}/vote/", body, format="json")
-    assert response.status_code == 400 and "value" in response.json()
+    assert response.status_code == 400 and "value" in response.json()["errors"]
     assert tally_of(meme) == (0, 0, 0)
 
 
@@ -92,7 +92,7 @@ def test_hidden_memes_take_no_votes(meme, bob, sam, client_for):
     Meme.objects.filter(pk=meme.pk).update(is_hidden=True)
     assert client_for(bob).put(f"/api/memes/{meme.pk}/vote/", {"value": 1}, format="json").status_code == 404
     response = client_for(sam).put(f"/api/memes/{meme.pk}/vote/", {"value": 1}, format="json")
-    assert response.status_code == 400 and "hidden" in response.json()[0]
+    assert response.status_code == 400 and "hidden" in response.json()["detail"]
 
 
 def test_the_database_allows_one_vote_per_user_and_meme(meme, bob):

@@ -48,14 +48,14 @@ def test_the_api_checks_every_box(alice, client_for, boxes, message):
         assert response.status_code == 202
         return
     assert response.status_code == 400
-    assert message in " ".join(response.json()["boxes"]), response.json()
+    assert message in " ".join(response.json()["errors"]["boxes"]), response.json()
     assert not Job.objects.exists()
 
 
 def test_boxes_that_are_not_json_text_are_a_clear_error(alice, client_for):
     body = {"image": upload(), "lines": ["hello"], "boxes": "{not json"}
     response = client_for(alice).post("/api/memes/", body, format="multipart")
-    assert response.status_code == 400 and "boxes" in response.json()
+    assert response.status_code == 400 and "boxes" in response.json()["errors"]
 
 
 def test_boxes_go_with_an_image_not_a_template(alice, client_for, template):

@@ -7,7 +7,7 @@ from django.test import Client
 
 from generator.models import Job, Meme
 
-from .conftest import png_bytes
+from .conftest import PASSWORD, png_bytes
 
 ANON, OTHER, OWNER, STAFF = "anonymous", "bob", "alice", "sam"
 
@@ -69,6 +69,10 @@ API_CASES = [
     ("post", "/api/me/token/", None, {ANON: 401, OTHER: 201}),
     ("post", "/api/users/", {"username": "newbie", "password": "a long enough password"}, {ANON: 201}),
     ("get", "/api/schema/", None, {ANON: 200, OTHER: 200}),
+    ("get", "/api/docs/", None, {ANON: 200, OTHER: 200}),
+    # Anyone with alice's password gets alice's token; nobody gets one without it.
+    ("post", "/api/token/", {"username": "alice", "password": PASSWORD}, {ANON: 200, OTHER: 200}),
+    ("post", "/api/token/", {"username": "alice", "password": "guess"}, {ANON: 400, OTHER: 400}),
 ]
 
 

@@ -141,7 +141,7 @@ def test_a_photo_that_is_no_image_gets_a_400_with_a_message(alice, client_for, c
     response = client_for(alice).post("/api/memes/", {"source": "photo", "photo": photo}, format="multipart")
 
     assert response.status_code == 400, response.content
-    assert message in response.json()["photo"][0]
+    assert message in response.json()["errors"]["photo"][0]
     assert not Job.objects.exists()
 
 
@@ -160,7 +160,7 @@ def test_a_decompression_bomb_is_refused(alice, client_for, settings):
     settings.MEME_MAX_PIXELS = 1_000_000
     bomb = SimpleUploadedFile("bomb.png", png_bytes((4000, 4000), (0, 0, 0)))
     response = client_for(alice).post("/api/memes/", {"source": "photo", "photo": bomb}, format="multipart")
-    assert response.status_code == 400 and "pixels" in response.json()["photo"][0]
+    assert response.status_code == 400 and "pixels" in response.json()["errors"]["photo"][0]
 
 
 def test_the_web_form_makes_a_meme_and_shows_the_reading(celery_worker, caption_model, alice, happy_template):
