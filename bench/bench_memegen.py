@@ -5,6 +5,11 @@ memegen needs its own dependencies, so it runs in its own virtual environment, i
 renders the same way; ours run in this process. Both decode the template's image, resize it to WIDTH, draw the
 lines and encode a JPEG at QUALITY, for each template in TEMPLATES; runs alternate between the two in rounds.
 
+Then over HTTP, each site served as it ships (memegen: its Sanic server, in its local mode, where every request
+renders; Slowmeme: `runsite`, on a scratch database with the same template folders imported by import_templates):
+a new text on every request (a render each time), and for Slowmeme the same address again (from its cache) and
+with If-None-Match (304). memegen encodes its JPEGs at quality 95, Slowmeme at 85.
+
 Run from the repository root:
     MEMEGEN_DIR=/tmp/memegen MEMEGEN_PYTHON=/tmp/memegen-venv/bin/python python bench/bench_memegen.py
 (or --memegen DIR --memegen-python PYTHON). Without a checkout it says so and skips.
@@ -15,10 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +46,7 @@ QUALITY = 85
 WARMUPS = 2
 RUNS_PER_ROUND = 10
 ROUNDS = 3
+HTTP_REQUESTS = 20
 OUT_DIR = ROOT / "var" / "bench" / "memegen"
 
 # Runs in memegen's own environment, in its checkout: its template model and its render function, timed like ours.
@@ -122,6 +134,89 @@ def their_timings(checkout: Path, python: Path, slug: str, lines: list[str], out
     return answer["first"], answer["times"]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(command: list[str], cwd: Path, env: dict, port: int, log: Path):
+    """A server started for the bench, stopped after it; waits until it answers."""
+    with log.open("w") as output:
+        server = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError(f"the server did not start: see {log}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def fetch_ms(url: str, headers: dict | None = None) -> tuple[float, int]:
+    request = urllib.request.Request(url, headers=headers or {})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:  # urllib raises on 304 too
+        status = error.code
+    return (time.perf_counter() - started) * 1000, status
+
+
+def http_comparison(checkout: Path, python: Path) -> None:
+    """Both sites over HTTP: new text every request (a render each), and for ours the cached and 304 answers."""
+    scratch = Path(tempfile.mkdtemp(prefix="bench-memegen-"))
+    try:
+        for slug in TEMPLATES:  # our importer takes real folders only: a scratch copy, outside the project
+            shutil.copytree(checkout / "templates" / slug, scratch / "templates" / slug)
+        ours_env = {"SLOWMEME_VAR_DIR": str(scratch / "var"), "THROTTLE_RENDER": "100000/minute"}
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        for step in (["migrate", "-v0"], ["import_templates", str(scratch / "templates"), "-v0"]):
+            subprocess.run(manage + step, cwd=ROOT, env={**os.environ, **ours_env}, check=True, stdout=subprocess.DEVNULL)
+        ours_port, theirs_port = free_port(), free_port()
+        ours_command = manage + ["runsite", "--no-worker", "--port", str(ours_port)]
+        theirs_command = [str(Path(python).parent / "sanic"), "app.main:app", "--host", "127.0.0.1", "--port",
+                          str(theirs_port), "--single-process", "--no-motd"]  # fmt: skip
+        with serving(ours_command, ROOT, ours_env, ours_port, scratch / "slowmeme.log") as ours, serving(
+            theirs_command, checkout, {}, theirs_port, scratch / "memegen.log"
+        ) as theirs:
+            for slug, (top, bottom) in TEMPLATES.items():
+                path = f"{slug}/{{n}}_{top.replace(' ', '_')}/{bottom.replace(' ', '_')}.jpg?width={WIDTH}"
+                cold = {"slowmeme": [], "memegen": []}
+                for n in range(HTTP_REQUESTS + WARMUPS):
+                    for side, base in (("slowmeme", f"{ours}/t/"), ("memegen", f"{theirs}/images/")):
+                        took, status = fetch_ms(base + path.format(n=n))
+                        if status != 200:
+                            raise RuntimeError(f"{side} answered {status} for {path.format(n=n)}")
+                        if n >= WARMUPS:
+                            cold[side].append(took)
+                repeated = f"{ours}/t/" + path.format(n=0)
+                cached = [fetch_ms(repeated)[0] for _ in range(HTTP_REQUESTS)]
+                request = urllib.request.urlopen(repeated)
+                etag = request.headers["ETag"]
+                request.read()
+                revalidated = [fetch_ms(repeated, {"If-None-Match": etag}) for _ in range(HTTP_REQUESTS)]
+                assert all(status == 304 for _, status in revalidated)
+                for side, times in cold.items():
+                    print(f"memegen_http_{slug}_{side}_new_text_ms: {statistics.median(times):.1f} ms")
+                print(f"memegen_http_{slug}_slowmeme_cached_ms: {statistics.median(cached):.1f} ms")
+                print(f"memegen_http_{slug}_slowmeme_304_ms: {statistics.median(t for t, _ in revalidated):.1f} ms")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def main() -> int:
     options = arguments()
     if not (options.memegen / "app" / "utils" / "images.py").exists() or not options.memegen_python.exists():
@@ -155,6 +250,7 @@ def main() -> int:
             print(f"memegen_cold_slowmeme_first_render_ms: {ours['first'][0] * 1000:.1f} ms")
             print(f"memegen_cold_memegen_first_render_ms: {theirs['first'][0] * 1000:.1f} ms")
     print(f"# images: {OUT_DIR.relative_to(ROOT)}/<template>-slowmeme.jpg and <template>-memegen.jpg")
+    http_comparison(options.memegen, options.memegen_python)
     return 0
 
 
