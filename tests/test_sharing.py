@@ -5,7 +5,6 @@ import io
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
@@ -14,14 +13,6 @@ from generator import sharing
 from .conftest import make_meme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # The default cache is this process's memory (the renders and the throttle's counts), never a shared server.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize(
