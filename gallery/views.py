@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from generator import sharing
 from generator.models import Meme, Template
 
 from . import services
@@ -54,7 +55,10 @@ def meme(request, meme_id):
     visible = memes_visible_to(request.user)
     remixes = visible.filter(parent=meme).order_by("-created_at", "-id")[:REMIXES_SHOWN]
     parent = visible.filter(pk=meme.parent_id).first() if meme.parent_id else None
-    return render(request, "gallery/meme.html", {"meme": meme, "remixes": remixes, "parent": parent})
+    text_url = sharing.template_url(meme.template, meme.lines) if meme.template else None
+    return render(
+        request, "gallery/meme.html", {"meme": meme, "remixes": remixes, "parent": parent, "text_url": text_url}
+    )
 
 
 def _error_text(error: PermissionDenied | ValidationError) -> str:

@@ -184,3 +184,10 @@ def test_the_api_and_the_meme_page_give_the_stable_address(alice, template, clie
     meme = make_meme(alice, template)
     assert client_for(None).get(f"/api/memes/{meme.pk}/").json()["image_url"] == meme.get_image_url()
     assert f'src="{meme.get_image_url()}"' in Client().get(meme.get_absolute_url()).content.decode()
+
+
+def test_the_meme_page_offers_the_template_address_with_its_text(alice, template):
+    meme = make_meme(alice, template, lines=("why not", "100% sure?"))
+    page = Client().get(meme.get_absolute_url()).content.decode()
+    assert 'href="/t/grey/why_not/100~p_sure~q.jpg"' in page
+    assert Client().get("/t/grey/why_not/100~p_sure~q.jpg").status_code == 200
