@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .rendering import TOP_AND_BOTTOM
-from .services import boxes_clean, lines_clean, title_clean
+from .services import box_clean, lines_clean, title_clean
 
 
 def _line_field(number: int, placeholder: str = "") -> forms.CharField:
@@ -55,7 +55,7 @@ class OwnImageForm(forms.Form):
             self.fields[f"line_{position}"] = _line_field(position + 1)
             for name in ("x", "y", "width", "height"):
                 self.fields[f"{name}_{position}"] = forms.FloatField(
-                    min_value=0, max_value=1, initial=getattr(box, name), label=name.capitalize(),
+                    required=False, min_value=0, max_value=1, initial=getattr(box, name), label=name.capitalize(),
                     widget=forms.NumberInput(attrs={"step": "0.001", "data-box": position, "data-side": name}),
                 )  # fmt: skip
 
@@ -69,11 +69,15 @@ class OwnImageForm(forms.Form):
         filled = [p for p in range(len(OWN_IMAGE_BOXES)) if data.get(f"line_{p}", "").strip()]
         try:
             data["lines"] = lines_clean([data[f"line_{p}"] for p in filled])
-            data["boxes"] = boxes_clean(
-                [{name: data.get(f"{name}_{p}") for name in ("x", "y", "width", "height")} for p in filled], len(filled)
-            )
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
+        data["boxes"] = []
+        for position in filled:
+            try:
+                box = {name: data.get(f"{name}_{position}") for name in ("x", "y", "width", "height")}
+                data["boxes"].append(box_clean(box))
+            except ValidationError as error:  # shown on the box's row, numbered as the page numbers it
+                self.add_error(f"line_{position}", f"Box {position + 1}: {error.message}")
         return data
 
 

@@ -53,19 +53,26 @@ def boxes_clean(boxes, line_count: int) -> list[dict]:
         raise ValidationError(f"Give one box per line: {line_count} lines, {len(boxes)} boxes.")
     cleaned, errors = [], []
     for number, box in enumerate(boxes, start=1):
-        values = {name: box.get(name) for name in ("x", "y", "width", "height")}
-        wrong = [name for name, value in values.items() if not _is_fraction(value)]
-        if wrong:
-            errors.append(f"Box {number}: {', '.join(wrong)} must be a number between 0 and 1.")
-        elif values["width"] < MIN_BOX_SIZE or values["height"] < MIN_BOX_SIZE:
-            errors.append(f"Box {number} is too small: its width and height are at least {MIN_BOX_SIZE}.")
-        elif values["x"] + values["width"] > 1.0001 or values["y"] + values["height"] > 1.0001:
-            errors.append(f"Box {number} reaches outside the image: x + width and y + height are at most 1.")
-        else:
-            cleaned.append({name: float(value) for name, value in values.items()})
+        try:
+            cleaned.append(box_clean(box))
+        except ValidationError as error:
+            errors.append(f"Box {number}: {error.message}")
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def box_clean(box: dict) -> dict:
+    """One box's x, y, width and height, or a ValidationError saying what is wrong with it."""
+    values = {name: box.get(name) for name in ("x", "y", "width", "height")}
+    wrong = [name for name, value in values.items() if not _is_fraction(value)]
+    if wrong:
+        raise ValidationError(f"{', '.join(wrong)} must be a number between 0 and 1.")
+    if values["width"] < MIN_BOX_SIZE or values["height"] < MIN_BOX_SIZE:
+        raise ValidationError(f"it is too small: its width and height are at least {MIN_BOX_SIZE}.")
+    if values["x"] + values["width"] > 1.0001 or values["y"] + values["height"] > 1.0001:
+        raise ValidationError("it reaches outside the image: x + width and y + height are at most 1.")
+    return {name: float(value) for name, value in values.items()}
 
 
 def _is_fraction(value) -> bool:

@@ -33,10 +33,10 @@ def post_own(client, lines, boxes=None, **extra):
 @pytest.mark.parametrize(
     "boxes,message",
     [
-        ([{"x": 0.5, "y": 0.1, "width": 0.6, "height": 0.2}], "Box 1 reaches outside the image"),
+        ([{"x": 0.5, "y": 0.1, "width": 0.6, "height": 0.2}], "Box 1: it reaches outside the image"),
         ([{"x": -0.1, "y": 0.1, "width": 0.5, "height": 0.2}], "Box 1: x must be a number between 0 and 1."),
         ([{"x": 0.1, "y": "top", "width": 0.5}], "Box 1: y, height must be a number between 0 and 1."),
-        ([{"x": 0.1, "y": 0.1, "width": 0.01, "height": 0.2}], "Box 1 is too small"),
+        ([{"x": 0.1, "y": 0.1, "width": 0.01, "height": 0.2}], "Box 1: it is too small"),
         ([], None),  # an empty list is no boxes: the top and bottom bands
         ([{"x": 0, "y": 0, "width": 1, "height": 0.2}] * 2, "Give one box per line: 1 lines, 2 boxes."),
         ({"x": 0}, "Send the boxes as a list"),
@@ -123,7 +123,8 @@ def test_the_page_places_boxes_by_their_numbers(alice):
     client.force_login(alice)
     page = client.get("/make/own/").content.decode()
     assert 'data-side="width"' in page and "place-boxes.js" in page  # the inputs the drag writes
-    data = page_form(row2={"line": "moved", "x": 0.3, "y": 0.6, "width": 0.5, "height": 0.25})
+    data = page_form(row2={"line": "moved", "x": 0.3, "y": 0.6, "width": 0.5, "height": 0.25},
+                     row3={"x": "", "width": ""})  # an unused row's numbers may be left empty  # fmt: skip
     response = client.post("/make/own/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     job = Job.objects.get()
@@ -137,7 +138,10 @@ def test_the_page_says_what_is_wrong_with_a_box(alice):
     client.force_login(alice)
     data = page_form(row0={"line": "wide", "x": 0.9, "y": 0, "width": 0.5, "height": 0.2})
     response = client.post("/make/own/", data)
-    assert response.status_code == 200 and "Box 1 reaches outside the image" in response.content.decode()
+    assert response.status_code == 200 and "Box 1: it reaches outside the image" in response.content.decode()
+    data = page_form(row2={"line": "no place", "x": ""})  # numbered as the page numbers its rows
+    response = client.post("/make/own/", data)
+    assert response.status_code == 200 and "Box 3: x must be a number between 0 and 1." in response.content.decode()
     assert not Job.objects.exists()
 
 
