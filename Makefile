@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run web worker worker-ml beat migrate test bench clean
+.PHONY: install run web worker worker-ml beat migrate test schemathesis bench clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,11 @@ beat: install
 
 test: install
 	$(BIN)/python -m pytest -m "not browser"
+
+## The API against its own schema (part of `make test` too); prints operations, cases and failures.
+schemathesis: install
+	$(BIN)/python -m pytest -q tests/test_api_schema.py
+	@cat var/artifacts/schemathesis/summary.txt
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -13,6 +13,8 @@ from .services import token_get, token_rotate, user_create
 
 
 class UserSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="Empty when the user gave none.")
+
     class Meta:
         model = User
         fields = ("id", "username", "email", "is_staff", "date_joined")

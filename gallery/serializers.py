@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from generator.models import Template
+from generator.serializers import SlugLookupField
 
 from .selectors import PERIODS, RANKINGS
 
@@ -11,10 +12,10 @@ class GalleryQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(
         choices=list(PERIODS), default="week", help_text="For top: memes made in the last day, week, or all time."
     )
-    template = serializers.SlugRelatedField(
+    template = SlugLookupField(
         slug_field="slug", queryset=Template.objects.all(), required=False, help_text="Only this template's memes."
     )
-    user = serializers.SlugRelatedField(
+    user = SlugLookupField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False,
         help_text="Only this user's memes (their own private and hidden ones too, to themselves).",
     )  # fmt: skip

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
@@ -20,7 +20,9 @@ from .serializers import (
     ChooseCaptionSerializer,
     ChooseFaceSerializer,
     JobSerializer,
+    ManualJsonMemeSerializer,
     ManualMemeSerializer,
+    MemeFormSerializer,
     MemeSerializer,
     PhotoMemeSerializer,
     RemixSerializer,
@@ -29,18 +31,20 @@ from .serializers import (
     as_drf_error,
 )
 
-MEME_CREATE = PolymorphicProxySerializer(
+# JSON carries no files: a meme on a template, by hand or from a title; a photo or your own image come as multipart.
+MEME_CREATE_JSON = PolymorphicProxySerializer(
     component_name="MemeCreate",
-    serializers={"manual": ManualMemeSerializer, "title": TitleMemeSerializer, "photo": PhotoMemeSerializer},
+    serializers={"manual": ManualJsonMemeSerializer, "title": TitleMemeSerializer},
     resource_type_field_name="source",
 )
 
 
-def _accepted(job) -> Response:
-    return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}/"})
+def _accepted(request, job) -> Response:
+    data = JobSerializer(job, context={"request": request}).data  # the request makes image addresses absolute
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/jobs/{job.id}/"})
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
+class IsStaffOrReadOnly(permissions.IsAuthenticatedOrReadOnly):
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
 
@@ -57,7 +61,8 @@ class TemplateViewSet(viewsets.ModelViewSet):
     serializer_class = TemplateSerializer
     permission_classes = [IsStaffOrReadOnly]
     lookup_field = "slug"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    lookup_value_regex = r"[-\w]+"  # a slug's letters: nothing PostgreSQL cannot compare (a NUL byte)
+    parser_classes = [JSONParser, MultiPartParser]  # an image needs multipart
 
 
 class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -65,36 +70,41 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
 
     serializer_class = MemeSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]  # a photo or an image needs multipart
     throttle_actions = {"create": "generate", "remix": "generate", "vote": "vote"}
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         return memes_visible_to(self.request.user)
 
-    @extend_schema(request=MEME_CREATE, responses={202: JobSerializer})
+    @extend_schema(
+        request={"application/json": MEME_CREATE_JSON, "multipart/form-data": MemeFormSerializer},
+        responses={202: JobSerializer},
+    )
     def create(self, request):
         """Make a meme: `source: "manual"` (the default) with your lines, `source: "title"` with a title for
         the caption model, or `source: "photo"` with a `photo` (multipart) whose expression picks the meme.
         Answers 202 with the job; watch it at /api/jobs/<id>/ or /ws/jobs/<id>/."""
-        if request.data.get("source") == Meme.Source.PHOTO:
+        # The body picks the serializer; one that is not an object (a JSON list) gets the manual one's clear 400.
+        source = request.data.get("source") if hasattr(request.data, "get") else None
+        if source == Meme.Source.PHOTO:
             serializer = PhotoMemeSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
             try:
-                return _accepted(services.job_create_photo(
+                return _accepted(request, services.job_create_photo(
                     owner=request.user, photo=data["photo"], title=data["title"], face=data.get("face"),
                     on_photo=data["on_photo"], is_public=data["is_public"],
                 ))  # fmt: skip
             except DjangoValidationError as error:
                 raise as_drf_error(error) from error
-        if request.data.get("source") == Meme.Source.TITLE:
+        if source == Meme.Source.TITLE:
             serializer = TitleMemeSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-            return _accepted(
-                services.job_create_titled(owner=request.user, template=data["template"], title=data["title"], is_public=data["is_public"])
-            )
+            return _accepted(request, services.job_create_titled(
+                owner=request.user, template=data["template"], title=data["title"], is_public=data["is_public"]
+            ))  # fmt: skip
         serializer = ManualMemeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = services.job_create(
@@ -105,7 +115,7 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
             boxes=serializer.validated_data.get("boxes"),
             is_public=serializer.validated_data["is_public"],
         )
-        return _accepted(job)
+        return _accepted(request, job)
 
     @extend_schema(request=RemixSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -116,7 +126,7 @@ class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericView
         serializer.is_valid(raise_exception=True)
         parent = get_object_or_404(services.memes_remixable_by(request.user), pk=pk)
         try:
-            return _accepted(services.meme_remix(owner=request.user, parent=parent, **serializer.validated_data))
+            return _accepted(request, services.meme_remix(owner=request.user, parent=parent, **serializer.validated_data))
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
 
@@ -140,7 +150,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         job = get_object_or_404(self.get_queryset(), pk=pk)
         (number,) = serializer.validated_data.values()
         try:
-            return _accepted(redo(job, number))
+            return _accepted(request, redo(job, number))
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
 

@@ -15,10 +15,20 @@ def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(error.message_dict if hasattr(error, "error_dict") else list(error.messages))
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A slug or a name that picks a row. Text with a NUL byte picks none: PostgreSQL refuses to even compare it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class TextBoxSerializer(serializers.ModelSerializer):
     class Meta:
         model = TextBox
-        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "font", "example")
+        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "outline", "font", "start", "stop",
+                  "example")  # fmt: skip
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -82,12 +92,15 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 class MemeSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    url = serializers.URLField(source="get_absolute_url", read_only=True)
-    vote = serializers.SerializerMethodField(help_text="Your vote on it: 1, -1 or 0 (in gallery listings).")
-    image_url = serializers.URLField(
-        source="get_image_url", read_only=True, help_text="The image's stable address: it changes when the image does."
+    template = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="None on the user's own image."
     )
+    url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="The meme's page (a path).")
+    vote = serializers.SerializerMethodField(help_text="Your vote on it: 1, -1 or 0 (in gallery listings).")
+    image_url = serializers.CharField(
+        source="get_image_url", read_only=True,
+        help_text="The image's stable address (a path): it changes when the image does.",
+    )  # fmt: skip
 
     class Meta:
         model = Meme
@@ -114,8 +127,8 @@ class FaceSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    meme = MemeSerializer(read_only=True)
-    template = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    meme = MemeSerializer(read_only=True, allow_null=True, help_text="None until the job has made it.")
+    template = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     faces = FaceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -131,9 +144,7 @@ class ManualMemeSerializer(serializers.Serializer):
     """A meme written by hand: lines on a template, or on an uploaded image."""
 
     source = serializers.ChoiceField(choices=[Meme.Source.MANUAL.value], default=Meme.Source.MANUAL.value)
-    template = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True
-    )
+    template = SlugLookupField(slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True)
     image = serializers.ImageField(required=False, allow_null=True, help_text="Your own image instead of a template.")
     lines = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
     boxes = serializers.JSONField(
@@ -192,7 +203,7 @@ class TitleMemeSerializer(serializers.Serializer):
     """A meme whose caption the model writes from a title (title mode)."""
 
     source = serializers.ChoiceField(choices=[Meme.Source.TITLE.value])
-    template = serializers.SlugRelatedField(slug_field="slug", queryset=Template.objects.all())
+    template = SlugLookupField(slug_field="slug", queryset=Template.objects.all())
     title = serializers.CharField(trim_whitespace=False, help_text="A few words for the caption model to write about.")
     is_public = serializers.BooleanField(default=True)
 
@@ -218,6 +229,29 @@ class PhotoMemeSerializer(serializers.Serializer):
     )
     on_photo = serializers.BooleanField(default=False, help_text="Put the caption on the photo, not on a template.")
     is_public = serializers.BooleanField(default=True)
+
+
+class ManualJsonMemeSerializer(ManualMemeSerializer):
+    """How the API schema shows a hand-written meme sent as JSON: on a template (your own image needs multipart)."""
+
+    image = None
+    boxes = None
+
+
+class MemeFormSerializer(serializers.Serializer):
+    """How the API schema shows making a meme in a multipart form: one flat set of fields (which ones count depends
+    on `source`, as the JSON variants say). Only documents the form; the view checks it with the serializers above."""
+
+    source = serializers.ChoiceField(choices=Meme.Source.choices, default=Meme.Source.MANUAL.value)
+    template = serializers.CharField(required=False, help_text="manual or title: the template's slug.")
+    lines = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, help_text="manual.")
+    image = serializers.ImageField(required=False, help_text="manual: your own image instead of a template.")
+    boxes = serializers.CharField(required=False, help_text="manual, with your own image: the boxes as JSON text.")
+    title = serializers.CharField(required=False, help_text="title (required) or photo: what the caption is about.")
+    photo = serializers.FileField(required=False, help_text="photo (required): a photo with a face.")
+    face = serializers.IntegerField(required=False, min_value=0, help_text="photo: which face to read.")
+    on_photo = serializers.BooleanField(required=False, help_text="photo: put the caption on the photo.")
+    is_public = serializers.BooleanField(required=False)
 
 
 class ChooseFaceSerializer(serializers.Serializer):

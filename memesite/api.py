@@ -6,8 +6,10 @@ throttled, ...), and `errors` holds a bad request's messages by field ("boxes.0.
 "non_field_errors" for the request as a whole), empty otherwise.
 """
 
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD = "non_field_errors"
@@ -55,6 +57,19 @@ def exception_handler(exc, context):
     return response
 
 
+def not_found(request, exception):
+    """Django's 404 for an address no view matched: under /api/, in the one format too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found", "errors": {}}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error.", "code": "error", "errors": {}}, status=500)
+    return defaults.server_error(request)
+
+
 class ErrorDocumentingSchema(AutoSchema):
     """drf-spectacular's schema, with the error answers each operation can give in the one format."""
 
@@ -64,12 +79,23 @@ class ErrorDocumentingSchema(AutoSchema):
             responses.setdefault(str(code), self._get_response_for_code(ErrorSerializer, str(code), direction=direction))
         return responses
 
+    def get_auth(self):
+        auths = super().get_auth()
+        # drf-spectacular knows only DRF's own "or read only" permission by name; ours build on it (staff write).
+        optional = self.method in permissions.SAFE_METHODS and any(
+            isinstance(permission, permissions.IsAuthenticatedOrReadOnly) for permission in self.view.get_permissions()
+        )
+        return auths + [{}] if optional and {} not in auths else auths
+
     def _error_codes(self) -> list[int]:
         # 401: any call with a wrong or stale token. 403: a write refused (CSRF on a session, or not yours).
-        # 429: every call is counted per user or address. 400: bad input. 404: no such object or page.
+        # 429: every call is counted per user or address. 400: bad input. 404: no such object or page. 415: a body
+        # in a media type the operation does not take.
         codes = [401, 429]
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes += [400, 403]
+            if self.method != "DELETE":
+                codes.append(415)
         elif self.get_override_parameters():  # a query to check (the gallery's sort, period, ...)
             codes.append(400)
         if "{" in self.path or self._is_list_view():

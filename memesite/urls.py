@@ -40,3 +40,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+# Under /api/, an unknown address (and a crash) answers in the API's error format.
+handler404 = "memesite.api.not_found"
+handler500 = "memesite.api.server_error"

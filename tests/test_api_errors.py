@@ -41,6 +41,28 @@ def test_a_malformed_body_is_a_400_in_the_same_format(alice):
     assert_error(response, 400, "parse_error")
 
 
+def test_a_body_that_is_not_an_object_is_a_400(alice, client_for):
+    # Found by schemathesis: a JSON list made POST /api/memes/ crash.
+    response = client_for(alice).post("/api/memes/", ["title", "grey"], format="json")
+    assert_error(response, 400, "invalid")
+
+
+def test_an_unknown_api_address_is_a_404_in_the_same_format(client_for):
+    # Found by schemathesis: an id that is no number never reached a view, and Django answered in HTML.
+    for path in ("/api/memes/not-a-number/", "/api/jobs/1234/", "/api/no-such-thing/"):
+        assert_error(client_for().get(path), 404, "not_found")
+    assert client_for().get("/no-such-page/")["Content-Type"].startswith("text/html")  # pages stay pages
+
+
+def test_a_nul_byte_in_a_name_is_a_clear_refusal(alice, template, client_for):
+    # Found by schemathesis on PostgreSQL, which refuses to compare text with a NUL byte: these were 500s.
+    body = {"source": "title", "template": "gr\x00ey", "title": "mondays"}
+    assert_error(client_for(alice).post("/api/memes/", body, format="json"), 400, "invalid")
+    assert_error(client_for().get("/api/memes/?user=ali%00ce"), 400, "invalid")
+    assert_error(client_for().get("/api/memes/?template=gr%00ey"), 400, "invalid")
+    assert_error(client_for().get("/api/templates/gr%00ey/"), 404, "not_found")
+
+
 def test_refusals_use_the_same_format(alice, bob, template, client_for):
     meme = make_meme(alice, template)
     assert_error(client_for().get("/api/me/"), 401, "not_authenticated")
