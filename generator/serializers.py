@@ -27,8 +27,7 @@ class SlugLookupField(serializers.SlugRelatedField):
 class TextBoxSerializer(serializers.ModelSerializer):
     class Meta:
         model = TextBox
-        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "outline", "font", "start", "stop",
-                  "example")  # fmt: skip
+        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "font", "example")
 
 
 class TemplateSerializer(serializers.ModelSerializer):
