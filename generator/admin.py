@@ -15,7 +15,8 @@ from .rendering import render_meme
 class TextBoxInline(admin.TabularInline):
     model = TextBox
     extra = 1
-    fields = ("position", "example", "x", "y", "width", "height", "align", "angle", "style", "color", "font")
+    fields = ("position", "example", "x", "y", "width", "height", "align", "angle", "style", "color", "outline", "font",
+              "start", "stop")  # fmt: skip
 
 
 @admin.register(Template)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageSequence
 
 # Only these decoders ever see upload bytes: formats= stops Pillow from trying
 # its other plugins (EPS via Ghostscript, TIFF via libtiff, ...) on them.
@@ -18,8 +19,32 @@ _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 NOT_AN_IMAGE = "not an image Pillow can read; upload a JPEG, PNG, GIF or WebP"
 
 
+# Browsers play a GIF frame of 0 or 10 ms (the "as fast as you can" of old encoders) at 100 ms: so do we.
+MIN_FRAME_MS = 20
+SLOW_FRAME_MS = 100
+# Decoding every frame costs time however few are kept: an animation may hold this many images' worth of pixels.
+ANIMATION_PIXEL_FACTOR = 8
+
+
 class ImageRejected(ValueError):
     """An upload we will not decode; str(exc) is safe to show the user."""
+
+
+@dataclass(frozen=True)
+class Animation:
+    """The frames of an animated GIF or WebP, each whole (composited) and of one mode, RGB or RGBA."""
+
+    frames: tuple[Image.Image, ...]
+    durations: tuple[int, ...]  # milliseconds each frame shows
+    loop: int | None = 0  # times to repeat, 0 forever; None: play once (a GIF without a loop count)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.frames[0].size
+
+    @property
+    def mode(self) -> str:
+        return self.frames[0].mode
 
 
 def open_image(
@@ -27,8 +52,13 @@ def open_image(
     *,
     max_bytes: int = 10 * 1024 * 1024,
     max_pixels: int = 25_000_000,
-) -> Image.Image:
-    """Decode an upload into an upright, fully loaded RGB or RGBA image."""
+    max_frames: int | None = None,
+) -> Image.Image | Animation:
+    """Decode an upload into an upright, fully loaded RGB or RGBA image.
+
+    With max_frames, an animated GIF or WebP comes back as an Animation of at most that many frames (dropped
+    evenly, each kept frame showing as long as the frames it stands for, so the animation keeps its pace);
+    without, an animation is read as its first frame."""
     data = _read_limited(source, max_bytes)
     try:
         with warnings.catch_warnings():
@@ -36,6 +66,8 @@ def open_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = _open_header(data)
             _check_pixels(image.size, max_pixels)
+            if max_frames and getattr(image, "n_frames", 1) > 1:
+                return _decode_animation(image, max_pixels, max_frames)
             image = _decode(image)
     except _BOMBS:
         # Pillow's own limit fired before ours could (on open, or on load).
@@ -50,7 +82,7 @@ def normalize_mode(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I"):
         # 16-bit greyscale: convert() would clip at 255 instead of scaling.
         return image.convert("I").point(lambda v: v / 256).convert("RGB")
-    if "A" in image.mode or "a" in image.mode or "transparency" in image.info:
+    if _has_alpha(image):
         return image.convert("RGBA")
     return image.convert("RGB")
 
@@ -85,7 +117,7 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
 
 
 def _decode(image: Image.Image) -> Image.Image:
-    # load() reads the first frame only: animations are flattened to it for now.
+    # load() reads the first frame only: an animation read this way is its first frame.
     try:
         image.load()
         return ImageOps.exif_transpose(image)
@@ -95,6 +127,50 @@ def _decode(image: Image.Image) -> Image.Image:
         # Pillow's decoders raise OSError, SyntaxError, ValueError, zlib and
         # struct errors on bad input; to the user they all mean the same.
         raise ImageRejected("the image is truncated or corrupt") from None
+
+
+def _decode_animation(image: Image.Image, max_pixels: int, max_frames: int) -> Animation:
+    count = image.n_frames
+    width, height = image.size
+    if count * width * height > ANIMATION_PIXEL_FACTOR * max_pixels:
+        raise ImageRejected(
+            f"the animation is {count} frames of {width}×{height} pixels; "
+            f"at most {ANIMATION_PIXEL_FACTOR * max_pixels / 1_000_000:g} megapixels in all"
+        )
+    kept = frames_kept(count, max_frames)
+    loop = image.info.get("loop")
+    frames, durations = [], [0] * len(kept)
+    slot = -1  # the kept frame that the frame being read is folded into
+    try:
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            frame.load()  # WebP tells a frame's duration only once it is decoded
+            if slot + 1 < len(kept) and index == kept[slot + 1]:
+                slot += 1
+                frames.append(ImageOps.exif_transpose(frame))  # a copy: the file's frame moves on
+            durations[slot] += _frame_ms(frame.info.get("duration"))
+    except _BOMBS:
+        raise
+    except Exception:
+        raise ImageRejected("the image is truncated or corrupt") from None
+    mode = "RGBA" if any(_has_alpha(frame) for frame in frames) else "RGB"
+    return Animation(tuple(frame.convert(mode) for frame in frames), tuple(durations), loop)
+
+
+def frames_kept(count: int, max_frames: int) -> list[int]:
+    """Indices of the frames to keep of count, at most max_frames, spread evenly from the first."""
+    if count <= max_frames:
+        return list(range(count))
+    return [index * count // max_frames for index in range(max_frames)]
+
+
+def _frame_ms(duration) -> int:
+    if not isinstance(duration, (int, float)) or duration < MIN_FRAME_MS:
+        return SLOW_FRAME_MS
+    return round(duration)
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.mode or "a" in image.mode or "transparency" in image.info
 
 
 def _pixel_limit(max_pixels: int) -> str:

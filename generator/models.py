@@ -3,6 +3,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -23,6 +24,12 @@ EXPRESSIONS = [
 ]
 
 fraction = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+def validate_colour(value: str) -> None:
+    """A colour the renderer can draw: a name (white, khaki) or #hex."""
+    if value and not rendering.is_colour(value):
+        raise ValidationError(f"{value!r} is not a colour: use a name such as white or a #hex value such as #ffcc00.")
 
 
 class Template(models.Model):
@@ -61,7 +68,7 @@ class TextBox(models.Model):
 
     ALIGNMENTS = [("center", "Centre"), ("left", "Left"), ("right", "Right")]
     STYLES = [("upper", "UPPER CASE"), ("none", "As typed"), ("mock", "mOcKiNg")]
-    FONTS = [("thick", "Thick (Anton)"), ("thin", "Thin (Noto Sans)")]
+    FONTS = [("thick", "Thick (Anton)"), ("thin", "Thin (Noto Sans)"), ("comic", "Comic (Kalam)")]
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="boxes")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order of the box: 0 is the first line.")
@@ -72,8 +79,16 @@ class TextBox(models.Model):
     align = models.CharField(max_length=8, choices=ALIGNMENTS, default="center")
     angle = models.FloatField(default=0.0, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     style = models.CharField(max_length=8, choices=STYLES, default="upper")
-    color = models.CharField(max_length=32, default="white")
+    color = models.CharField(max_length=32, default="white", validators=[validate_colour])
+    outline = models.CharField(
+        max_length=32, blank=True, validators=[validate_colour],
+        help_text="The colour around the letters; empty: black, or white around dark text.",
+    )  # fmt: skip
     font = models.CharField(max_length=8, choices=FONTS, default="thick")
+    start = models.FloatField(
+        default=0.0, validators=fraction, help_text="On an animated template: when the text appears, as a fraction."
+    )
+    stop = models.FloatField(default=1.0, validators=fraction, help_text="... and when it goes (1: at the end).")
     example = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -84,6 +99,10 @@ class TextBox(models.Model):
 
     def __str__(self):
         return f"{self.template.slug} box {self.position}"
+
+    def clean(self):
+        if self.start >= self.stop:
+            raise ValidationError({"stop": "The text must go after it appears: stop is larger than start."})
 
     def as_spec(self) -> rendering.TextBox:
         return rendering.TextBox(
@@ -96,6 +115,9 @@ class TextBox(models.Model):
             style=self.style,
             color=self.color,
             font=self.font,
+            outline=self.outline,
+            start=self.start,
+            stop=self.stop,
         )
 
 

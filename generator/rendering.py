@@ -1,23 +1,32 @@
-"""Meme rendering: style, wrap and fit each line into its box, draw it, encode.
+"""Meme rendering: style, wrap and fit each line into its box, draw it (on every frame of an animation), encode.
 
-Pure Pillow; no Django. Box geometry mirrors memegen's template config.
+Pure Pillow; no Django. Box geometry mirrors memegen's template config. Text is shaped by libraqm (bundled with
+Pillow's wheels), so right-to-left and complex scripts join and order as they should; a Pillow built without it
+falls back to basic layout, said once in the log. A character the box's font lacks comes from the next font that
+has it: script fonts (Arabic, Devanagari, Hebrew, Japanese and Chinese) from packages, emoji from Symbola.
+Nothing is ever drawn on the picture but the text: no watermark.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import importlib.util
 import io
 import itertools
+import logging
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import fontpkg
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont, features
 
-from .images import normalize_mode
+from .images import Animation, normalize_mode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,10 @@ class TextBox:
     angle: float = 0.0  # degrees, counter-clockwise like memegen
     style: str = "upper"  # "upper" | "none" (as typed) | "mock" (aLtErNaTiNg)
     color: str = "white"  # any Pillow colour string / #hex
-    font: str = "thick"  # "thick" (Anton) | "thin" (Noto Sans); unknown -> thick
+    font: str = "thick"  # "thick" (Anton) | "thin" (Noto Sans) | "comic" (Kalam); unknown -> thick
+    outline: str = ""  # colour of the letters' edge; "" picks black, or white around dark text
+    start: float = 0.0  # on an animation: the box shows from this fraction of its running time (memegen's start)
+    stop: float = 1.0  # ... until this one (memegen's stop)
 
 
 TOP_AND_BOTTOM: tuple[TextBox, TextBox] = (
@@ -40,27 +52,59 @@ TOP_AND_BOTTOM: tuple[TextBox, TextBox] = (
 
 MIN_FONT_SIZE = 8
 RESAMPLE = Image.Resampling.LANCZOS
-_FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+_FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
+ANIMATED_FORMATS = {"GIF", "WEBP"}  # the formats an animation stays animated in
+PALETTE_SAMPLE_FRAMES = 8  # frames a GIF's one palette is taken from
+
+if features.check_feature("raqm"):
+    LAYOUT_ENGINE = ImageFont.Layout.RAQM
+else:
+    LAYOUT_ENGINE = ImageFont.Layout.BASIC
+    log.warning(
+        "Pillow was built without libraqm: text is laid out without shaping, so Arabic letters will not join and "
+        "right-to-left lines run left to right. Install Pillow's wheel (it bundles libraqm) to fix this."
+    )
 
 
 @dataclass(frozen=True)
 class Face:
-    """One font file from an installed fontpkg package, at fixed variation axes."""
+    """One font file at fixed variation axes: a fontpkg family, a file inside another installed Python package,
+    or (an absolute file) one that a Debian package installs."""
 
     package: str
     family: str
     axes: tuple[tuple[str, float], ...] = ()  # variable-font (axis name, value)
+    file: str = ""  # inside the package (or absolute); "" asks fontpkg's registry for the family
 
 
+HEAVY = (("Weight", 800), ("Width", 62.5))  # bold and condensed, to sit well next to Anton
 ANTON = Face("fontpkg_anton", "Anton")
-# Bold and condensed so Greek/Cyrillic sit well next to Anton.
-NOTO_SANS_HEAVY = Face("fontpkg_noto_sans", "Noto Sans", (("Weight", 800), ("Width", 62.5)))
+NOTO_SANS_HEAVY = Face("fontpkg_noto_sans", "Noto Sans", HEAVY)
 NOTO_SANS = Face("fontpkg_noto_sans", "Noto Sans")
+KALAM = Face("fontpkg_kalam", "Kalam")
+NOTO_SANS_ARABIC = Face("fontpkg_noto_sans_arabic", "Noto Sans Arabic")
+NOTO_SANS_DEVANAGARI = Face("fontpkg_noto_sans_devanagari", "Noto Sans Devanagari")
+HEEBO = Face("fontpkg_heebo", "Heebo")  # Hebrew
+IPAEX_GOTHIC = Face("japanize_matplotlib", "IPAexGothic", file="fonts/ipaexg.ttf")  # Japanese, and Chinese hanzi
+SYMBOLA = Face("fonts-symbola", "Symbola", file="/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
 
-# Faces tried in order for each character; the last also draws what no face has.
+
+def _scripts(axes: tuple[tuple[str, float], ...]) -> tuple[Face, ...]:
+    """The fonts every box falls back on, at the box font's weight where the font can vary it."""
+    return (
+        Face(NOTO_SANS_ARABIC.package, NOTO_SANS_ARABIC.family, axes),
+        Face(NOTO_SANS_DEVANAGARI.package, NOTO_SANS_DEVANAGARI.family, axes),
+        Face(HEEBO.package, HEEBO.family, axes[:1]),  # Heebo varies its weight only
+        IPAEX_GOTHIC,
+        SYMBOLA,  # emoji, drawn in the text's colour and outlined like it
+    )
+
+
+# Faces tried in order for each character.
 FONTS: dict[str, tuple[Face, ...]] = {
-    "thick": (ANTON, NOTO_SANS_HEAVY),
-    "thin": (NOTO_SANS,),
+    "thick": (ANTON, NOTO_SANS_HEAVY, *_scripts(HEAVY)),
+    "thin": (NOTO_SANS, *_scripts(())),
+    "comic": (KALAM, NOTO_SANS, *_scripts(())),
 }
 
 Run = tuple[str, Face]  # text drawn in one call with one face
@@ -84,7 +128,7 @@ class Layout:
 
 
 def render_meme(
-    image: Image.Image,
+    image: Image.Image | Animation,
     boxes: Sequence[TextBox],
     lines: Sequence[str],
     *,
@@ -92,13 +136,93 @@ def render_meme(
     height: int | None = None,
     format: str = "jpeg",
     quality: int = 85,
+    animated: bool = True,
+    max_side: int | None = None,
 ) -> bytes:
-    """Resize image, draw each line in its box, and return the encoded file."""
+    """Resize the image, draw each line in its box, and return the encoded file (jpeg, png, webp or gif).
+
+    An Animation (images.open_image with max_frames) stays animated when `animated` is true and the format can
+    hold one (gif, webp): each frame gets the text of the boxes whose start..stop window, as fractions of the
+    running time, covers the middle of the frame, and max_side (pixels) caps its longer side after the resize.
+    Otherwise an animation comes out as its first frame with every box drawn: its static picture."""
     pillow_format = _pillow_format(format)
+    if isinstance(image, Animation):
+        if animated and pillow_format in ANIMATED_FORMATS:
+            return _render_animation(image, boxes, lines, (width, height), max_side, pillow_format, quality)
+        image = image.frames[0]
     canvas = _resize(normalize_mode(image), width, height)
     for box, text in zip(boxes, lines):
-        _draw_box(canvas, box, text)
+        drawn = _box_layer(box, text, canvas.size)
+        if drawn is not None:
+            _composite(canvas, *drawn)
     return _encode(canvas, pillow_format, quality)
+
+
+def _render_animation(
+    animation: Animation,
+    boxes: Sequence[TextBox],
+    lines: Sequence[str],
+    limits: tuple[int | None, int | None],
+    max_side: int | None,
+    pillow_format: str,
+    quality: int,
+) -> bytes:
+    size = _capped(_target_size(animation.size, *limits), max_side)
+    frames = [frame.resize(size, RESAMPLE) for frame in animation.frames]
+    # Each box is laid out and drawn once, then pasted on the frames in its window.
+    drawn = [(box, layer) for box, text in zip(boxes, lines) if (layer := _box_layer(box, text, size)) is not None]
+    for frame, moment in zip(frames, _moments(animation.durations)):
+        for box, layer in drawn:
+            if box.start <= moment < box.stop:
+                _composite(frame, *layer)
+    buffer = io.BytesIO()
+    options = {"duration": list(animation.durations)}
+    if animation.loop is not None:
+        options["loop"] = animation.loop
+    if pillow_format == "GIF":
+        # Whole frames: keep each under the next, unless see-through parts must clear between frames.
+        options["disposal"] = 2 if animation.mode == "RGBA" else 1
+        if animation.mode == "RGB":
+            frames = _one_palette(frames)
+    else:
+        options["quality"] = quality
+    frames[0].save(buffer, pillow_format, save_all=True, append_images=frames[1:], **options)
+    return buffer.getvalue()
+
+
+def _one_palette(frames: list[Image.Image]) -> list[Image.Image]:
+    """The frames in one palette, taken from a sample of them, without dithering: what stays still keeps its
+    pixels, so the GIF stores only what moves, and quantizing takes a tenth of what a palette per frame does."""
+    sample = frames[:: max(1, len(frames) // PALETTE_SAMPLE_FRAMES)]
+    width, height = frames[0].size
+    mosaic = Image.new("RGB", (width, height * len(sample)))
+    for row, frame in enumerate(sample):
+        mosaic.paste(frame, (0, row * height))
+    palette = mosaic.quantize(255, method=Image.Quantize.FASTOCTREE)
+    return [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
+
+
+def _moments(durations: Sequence[int]) -> list[float]:
+    """The middle of each frame, as a fraction of the running time."""
+    total = sum(durations)
+    ends = list(itertools.accumulate(durations))
+    return [(end - duration / 2) / total for end, duration in zip(ends, durations)]
+
+
+def _capped(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    if max_side is None or max(size) <= max_side:
+        return size
+    scale = max_side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def is_colour(value: str) -> bool:
+    """Whether Pillow can read value as a colour (a name or #hex)."""
+    try:
+        ImageColor.getrgb(value)
+    except ValueError:
+        return False
+    return True
 
 
 def style_text(text: str, style: str) -> str:
@@ -126,7 +250,7 @@ def _pillow_format(name: str) -> str:
     try:
         return _FORMATS[name.lower()]
     except (KeyError, AttributeError):
-        raise ValueError(f"unknown output format {name!r}; use jpeg, png or webp") from None
+        raise ValueError(f"unknown output format {name!r}; use jpeg, png, webp or gif") from None
 
 
 def _resize(image: Image.Image, width: int | None, height: int | None) -> Image.Image:
@@ -162,16 +286,24 @@ def _flatten(image: Image.Image) -> Image.Image:
 # --- one box ----------------------------------------------------------------
 
 
-def _draw_box(canvas: Image.Image, box: TextBox, text: str) -> None:
+def _box_layer(box: TextBox, text: str, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]] | None:
+    """The box's text drawn on a transparent layer (turned by its angle), and where its corner goes; None when
+    there is nothing to draw."""
     text = style_text(text, box.style).strip()
-    left, top, width, height = _box_pixels(box, canvas.size)
+    left, top, width, height = _box_pixels(box, size)
     if not text or width < 1 or height < 1:
-        return
-    faces = FONTS.get(box.font, FONTS["thick"])
+        return None
+    faces = _faces(box.font)
     layout = _fit(_paragraphs(text, faces), faces, width, height)
     fill = ImageColor.getrgb(box.color)
-    layer = _draw_layout(layout, (width, height), box.align, fill, _outline_for(fill))
-    _paste(canvas, layer, (left, top), box.angle)
+    outline = ImageColor.getrgb(box.outline) if box.outline else _outline_for(fill)
+    layer = _draw_layout(layout, (width, height), box.align, fill, outline)
+    if box.angle:
+        rotated = layer.rotate(box.angle, Image.Resampling.BICUBIC, expand=True)
+        left += (layer.width - rotated.width) // 2  # keep the box centre fixed
+        top += (layer.height - rotated.height) // 2
+        layer = rotated
+    return layer, (left, top)
 
 
 def _box_pixels(box: TextBox, size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -179,19 +311,14 @@ def _box_pixels(box: TextBox, size: tuple[int, int]) -> tuple[int, int, int, int
     return round(box.x * w), round(box.y * h), round(box.width * w), round(box.height * h)
 
 
-def _outline_for(fill: tuple[int, ...]) -> str:
+def _outline_for(fill: tuple[int, ...]) -> tuple[int, int, int]:
     # Black outline, except around dark text where black would vanish.
     r, g, b = fill[:3]
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 96 else "white"
+    return (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 96 else (255, 255, 255)
 
 
-def _paste(canvas: Image.Image, layer: Image.Image, corner: tuple[int, int], angle: float) -> None:
+def _composite(canvas: Image.Image, layer: Image.Image, corner: tuple[int, int]) -> None:
     left, top = corner
-    if angle:
-        rotated = layer.rotate(angle, Image.Resampling.BICUBIC, expand=True)
-        left += (layer.width - rotated.width) // 2  # keep the box centre fixed
-        top += (layer.height - rotated.height) // 2
-        layer = rotated
     if canvas.mode == "RGBA":
         # paste() would multiply alpha twice; composite a crop instead.
         region = canvas.crop((left, top, left + layer.width, top + layer.height))
@@ -205,7 +332,29 @@ def _paste(canvas: Image.Image, layer: Image.Image, corner: tuple[int, int], ang
 
 
 @functools.cache
-def _font_path(face: Face) -> str:
+def _faces(font: str) -> tuple[Face, ...]:
+    """The box font's faces that are installed (a missing one is said once in the log)."""
+    faces = tuple(face for face in FONTS.get(font, FONTS["thick"]) if _font_path(face) is not None)
+    return faces or (ANTON,)
+
+
+@functools.cache
+def _font_path(face: Face) -> str | None:
+    if not face.file:
+        return _fontpkg_path(face)
+    if face.file.startswith("/"):
+        path = Path(face.file)
+    else:
+        # find_spec, not an import: the package may be heavy to import (japanize_matplotlib loads matplotlib).
+        spec = importlib.util.find_spec(face.package)
+        path = Path(spec.submodule_search_locations[0], face.file) if spec else None
+    if path is None or not path.is_file():
+        log.warning("font %s is not installed (package %s): its characters show as boxes", face.family, face.package)
+        return None
+    return str(path)
+
+
+def _fontpkg_path(face: Face) -> str:
     try:
         return str(fontpkg.path(face.family))
     except fontpkg.FontpkgError:
@@ -223,7 +372,7 @@ def _coverage(path: str) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=128)  # a face costs ~0.2 MB; the sizes in use repeat
 def _font(face: Face, size: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(_font_path(face), size)
+    font = ImageFont.truetype(_font_path(face), size, layout_engine=LAYOUT_ENGINE)
     if face.axes:
         wanted = dict(face.axes)
         axes = font.get_variation_axes()
@@ -238,9 +387,9 @@ def _face_for(ch: str, faces: tuple[Face, ...], current: Face) -> Face:
     for face in faces:
         if ord(ch) in _coverage(_font_path(face)):
             return face
-    # No face has it (CJK, emoji): draw it anyway with the last face. It shows as a
-    # missing-glyph box, which tells the reader something was there; dropping it
-    # could silently turn a whole line into nothing.
+    # No face has it: draw it anyway with the last face. It shows as a missing-glyph
+    # box, which tells the reader something was there; dropping it could silently
+    # turn a whole line into nothing.
     return faces[-1]
 
 
@@ -394,7 +543,7 @@ def _ink_extent(runs: list[Run], size: int) -> tuple[float, float]:
 
 
 def _draw_layout(
-    layout: Layout, size: tuple[int, int], align: str, fill: tuple[int, ...], outline: str
+    layout: Layout, size: tuple[int, int], align: str, fill: tuple[int, ...], outline: tuple[int, ...]
 ) -> Image.Image:
     """Draw the block on a transparent layer the size of the box: it clips."""
     width, height = size

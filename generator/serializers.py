@@ -27,7 +27,8 @@ class SlugLookupField(serializers.SlugRelatedField):
 class TextBoxSerializer(serializers.ModelSerializer):
     class Meta:
         model = TextBox
-        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "font", "example")
+        fields = ("x", "y", "width", "height", "align", "angle", "style", "color", "outline", "font", "start", "stop",
+                  "example")  # fmt: skip
 
 
 class TemplateSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from PIL import Image
 
 from gallery.services import meme_announce
 
-from .images import ImageRejected, open_image
+from .images import Animation, ImageRejected, open_image
 from .models import IN_GALLERY, Job, Meme, Template
 from .placement import boxes_off_faces
 from .rendering import TOP_AND_BOTTOM, TextBox, render_meme
@@ -98,6 +98,23 @@ def upload_open(upload) -> Image.Image:
         raise ValidationError(str(error)) from error
     finally:
         upload.seek(0)
+
+
+def picture_open(data: bytes) -> Image.Image | Animation:
+    """A stored template or background image, decoded; an animated one stays animated, with at most
+    MEME_ANIMATION_MAX_FRAMES frames. ImageRejected when it cannot be used."""
+    return open_image(data, max_pixels=settings.MEME_MAX_PIXELS, max_frames=settings.MEME_ANIMATION_MAX_FRAMES)
+
+
+def picture_render(
+    image: Image.Image | Animation, boxes, lines, *, format: str, width: int | None, animated: bool = True
+) -> bytes:
+    """The meme's file: the lines drawn in their boxes. An animation comes out animated as gif or webp unless
+    animated is false (at most MEME_ANIMATION_MAX_SIDE pixels on its longer side); as jpeg or png it is its first
+    frame. ValueError for a format the renderer cannot write."""
+    return render_meme(
+        image, boxes, lines, width=width, format=format, animated=animated, max_side=settings.MEME_ANIMATION_MAX_SIDE
+    )
 
 
 def job_create(
@@ -231,7 +248,8 @@ def job_run(job_id) -> Job | None:
     job_update(job, status=Job.Status.RUNNING, progress=0.8, stage="Drawing the caption")
     try:
         image, boxes = _base_image(job)
-        picture = render_meme(image, boxes, job.lines, width=settings.MEME_RENDER_WIDTH, format="jpeg")
+        extension = "gif" if isinstance(image, Animation) else "jpg"
+        picture = picture_render(image, boxes, job.lines, format=extension, width=settings.MEME_RENDER_WIDTH)
     except ImageRejected as error:
         return job_update(job, status=Job.Status.FAILED, error=f"The image could not be used: {error}")
     with transaction.atomic():
@@ -242,7 +260,7 @@ def job_run(job_id) -> Job | None:
         meme.background = job.background.name if job.background else ""
         meme.boxes = job.boxes
         meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
-        meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.jpg")
+        meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.{extension}")
         is_new = meme.pk is None
         meme.save()
         if is_new:
@@ -319,12 +337,12 @@ def job_fail(job_id, reason: str) -> None:
         job_update(job, status=Job.Status.FAILED, error=reason)
 
 
-def _base_image(job: Job) -> tuple[Image.Image, list]:
+def _base_image(job: Job) -> tuple[Image.Image | Animation, list]:
     if job.template is not None:
         with job.template.image.open("rb") as file:
-            return open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS), job.template.text_boxes()
+            return picture_open(file.read()), job.template.text_boxes()
     with job.background.open("rb") as file:
-        image = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
+        image = picture_open(file.read())
     if job.boxes:
         return image, [TextBox(**box) for box in job.boxes]
     # Off the faces found in photo mode; other jobs have none, and get the top and bottom bands.

@@ -10,9 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from rest_framework.throttling import SimpleRateThrottle
 
-from .images import open_image
 from .models import Template
-from .rendering import render_meme
+from .services import picture_open, picture_render
 
 # memegen.link's escapes (its documentation's "Special Characters"): doubled characters stand for themselves,
 # a single `_` or `-` for a space, `~` and a letter for a character that URLs reserve.
@@ -82,9 +81,9 @@ def template_image(template: Template, lines: list[str], image_format: str, widt
     picture = cache.get(f"template-image:{key}")
     if picture is None and may_render():
         with template.image.open("rb") as file:
-            image = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
+            image = picture_open(file.read())
         try:
-            picture = render_meme(image, template.text_boxes(), lines, width=width, format=image_format)
+            picture = picture_render(image, template.text_boxes(), lines, format=image_format, width=width)
         except ValueError as error:  # a format the renderer cannot write for this template
             raise ValidationError(str(error)) from error
         cache.set(f"template-image:{key}", picture, settings.MEME_URL_CACHE_SECONDS)

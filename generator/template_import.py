@@ -2,7 +2,7 @@
 
 Each template is a folder holding `config.yml` and its image, named `default.<ext>` (memegen) or
 `image.<ext>`. Importing is idempotent: a folder whose files have not changed since the last import
-is skipped.
+is skipped. An animated GIF or WebP is kept as it is, every frame, with each box's start and stop.
 """
 
 import hashlib
@@ -17,9 +17,10 @@ from django.utils.text import slugify
 
 from .images import ImageRejected, open_image
 from .models import Template, TextBox
+from .rendering import is_colour
 
 IMAGE_NAMES = [f"{stem}.{ext}" for stem in ("default", "image") for ext in ("jpg", "jpeg", "png", "gif", "webp")]
-FONTS = {"thick", "thin"}
+FONTS = {"thick", "thin", "comic"}
 STYLES = {"upper", "none", "mock"}
 ALIGNMENTS = {"center", "left", "right"}
 
@@ -72,7 +73,10 @@ def template_import_folder(folder: Path, *, root: Path) -> str:
         return "skipped"
     config = _read_config(config_bytes)
     try:
-        open_image(image_bytes, max_bytes=settings.MEME_MAX_UPLOAD_BYTES, max_pixels=settings.MEME_MAX_PIXELS)
+        open_image(
+            image_bytes, max_bytes=settings.MEME_MAX_UPLOAD_BYTES, max_pixels=settings.MEME_MAX_PIXELS,
+            max_frames=settings.MEME_ANIMATION_MAX_FRAMES,
+        )  # fmt: skip
     except ImageRejected as error:
         raise BadTemplateFolder(f"{image_path.name}: {error}") from error
 
@@ -126,9 +130,13 @@ def _boxes(template: Template, config: dict) -> list[TextBox]:
             x, y = _fraction(box.get("anchor_x", 0.0)), _fraction(box.get("anchor_y", 0.0))
             width, height = _fraction(box.get("scale_x", 1.0)), _fraction(box.get("scale_y", 0.2))
             angle = float(box.get("angle", 0.0))
+            start, stop = _fraction(box.get("start", 0.0)), _fraction(box.get("stop", 1.0))
         except (TypeError, ValueError) as error:
             raise BadTemplateFolder(f"text box {position + 1} has a bad number: {error}") from error
+        if start >= stop:
+            raise BadTemplateFolder(f"text box {position + 1} stops ({stop}) before it starts ({start})")
         example = examples[position] if position < len(examples) and examples[position] else ""
+        color = str(box.get("color") or "white")[:32]
         boxes.append(
             TextBox(
                 template=template,
@@ -141,7 +149,9 @@ def _boxes(template: Template, config: dict) -> list[TextBox]:
                 align=box.get("align") if box.get("align") in ALIGNMENTS else "center",
                 style=box.get("style") if box.get("style") in STYLES else "upper",
                 font=box.get("font") if box.get("font") in FONTS else "thick",
-                color=str(box.get("color") or "white")[:32],
+                color=color if is_colour(color) else "white",
+                start=start,
+                stop=stop,
                 example=str(example)[:200],
             )
         )

@@ -148,6 +148,10 @@ MEME_MAX_LINE_CHARS = 200
 MEME_MAX_TITLE_CHARS = 200
 MEME_MAX_LINES = 10
 MEME_RENDER_WIDTH = 800
+# An animated template (GIF, WebP) keeps at most this many frames (dropped evenly, the pace kept) and is drawn at
+# most this many pixels on its longer side, so that one render stays cheap.
+MEME_ANIMATION_MAX_FRAMES = env.int("MEME_ANIMATION_MAX_FRAMES", default=48)
+MEME_ANIMATION_MAX_SIDE = env.int("MEME_ANIMATION_MAX_SIDE", default=480)
 # Images rendered from a memegen-style address (/t/<slug>/<top>/<bottom>.jpg): the widest one may ask for
 # (?width=), and how long a render stays in the cache.
 MEME_URL_MAX_WIDTH = env.int("MEME_URL_MAX_WIDTH", default=1600)

@@ -63,7 +63,7 @@ def test_import_creates_then_skips_then_updates(tmp_path):
     boxes = list(template.boxes.all())
     assert [(box.x, box.y, box.width, box.height) for box in boxes] == [(0.0, 0.0, 1.0, 0.2), (0.1, 0.8, 0.8, 0.2)]
     assert [box.example for box in boxes] == ["first line", "second line"]
-    assert boxes[1].font == "thick"  # no comic font yet: the thick one stands in
+    assert [box.font for box in boxes] == ["thick", "comic"]
 
     assert "created 0, updated 0, skipped 2" in run_import(tmp_path)
     (tmp_path / "first" / "config.yml").write_text(CONFIG.replace("Test Template", "Renamed"))

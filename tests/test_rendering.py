@@ -267,6 +267,7 @@ def test_a_rotated_box_draws_only_in_its_rotated_footprint():
         ("JPG", b"\xff\xd8\xff", 0),
         ("png", b"\x89PNG\r\n\x1a\n", 0),
         ("WebP", b"WEBP", 8),  # after RIFF and the chunk size
+        ("gif", b"GIF8", 0),
     ],
 )
 def test_output_formats(fmt, magic, offset):
@@ -276,8 +277,8 @@ def test_output_formats(fmt, magic, offset):
 
 
 def test_an_unknown_format_is_refused():
-    with pytest.raises(ValueError, match="unknown output format 'gif'"):
-        render_meme(grey(), [MIDDLE], ["hi"], format="gif")
+    with pytest.raises(ValueError, match="unknown output format 'bmp'"):
+        render_meme(grey(), [MIDDLE], ["hi"], format="bmp")
 
 
 @pytest.mark.parametrize(
