@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run web worker worker-ml beat migrate test schemathesis bench clean
+.PHONY: install run web worker worker-ml beat migrate test test-browser schemathesis bench clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,12 @@ beat: install
 
 test: install
 	$(BIN)/python -m pytest -m "not browser"
+
+## The end-to-end test in a real browser (Debian's chromium: `apt-get install -y chromium chromium-driver`), in a
+## pytest run of its own; it leaves screenshots in var/artifacts/browser/.
+test-browser: install
+	$(BIN)/python -m pytest -m browser tests/browser
+	@ls -1 var/artifacts/browser/*.png
 
 ## The API against its own schema (part of `make test` too); prints operations, cases and failures.
 schemathesis: install

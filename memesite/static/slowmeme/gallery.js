@@ -2,6 +2,7 @@
 // over the gallery websocket.
 (function () {
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  let socket = null;
 
   function showTally(tally) {
     document.querySelectorAll('[data-score="' + tally.meme + '"]').forEach((score) => {
@@ -21,7 +22,7 @@
     down.value = vote === -1 ? "0" : "-1";
   }
 
-  document.querySelectorAll("form.votes").forEach((form) => {
+  function wireVotes(form) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const value = Number(event.submitter.value);
@@ -32,13 +33,43 @@
       });
       const answer = await response.json();
       if (!response.ok) {
-        alert(answer.detail || Object.values(answer).join(" "));
+        alert(answer.detail);
         return;
       }
       showTally(answer);
       showOwnVote(form, answer.vote);
     });
-  });
+  }
+
+  // The same form as gallery/_votes.html, for a meme that arrived live.
+  function voteForm(meme) {
+    const form = document.createElement("form");
+    form.className = "votes";
+    form.method = "post";
+    form.action = meme.url + "vote/";
+    form.dataset.meme = meme.id;
+    function button(kind, value, label, text) {
+      const element = document.createElement("button");
+      element.className = kind;
+      element.name = "value";
+      element.value = value;
+      element.setAttribute("aria-label", label);
+      element.setAttribute("aria-pressed", "false");
+      element.textContent = text;
+      return element;
+    }
+    const score = document.createElement("span");
+    score.className = "score";
+    score.dataset.score = meme.id;
+    score.textContent = "0";
+    form.append(button("up", "1", "Vote up", "▲"), score, button("down", "-1", "Vote down", "▼"));
+    wireVotes(form);
+    return form;
+  }
+
+  function watch(ids) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ watch: ids }));
+  }
 
   function showPublished(meme) {
     const list = document.querySelector("[data-live-new]");
@@ -52,20 +83,26 @@
     image.src = meme.image;
     image.alt = meme.caption;
     link.appendChild(image);
+    item.appendChild(link);
+    // Logged-in visitors vote on others' memes (the list says who is looking); nobody votes on their own.
+    if (list.dataset.voter && csrf && list.dataset.voter !== meme.owner) item.appendChild(voteForm(meme));
     const byline = document.createElement("small");
     byline.textContent = "by " + meme.owner + " · just now";
-    item.append(link, byline);
+    item.appendChild(byline);
     const empty = list.querySelector(".empty");
     if (empty) empty.remove();
     list.prepend(item);
+    watch([meme.id]);
   }
+
+  document.querySelectorAll("form.votes").forEach(wireVotes);
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + "/ws/gallery/");
+    socket = new WebSocket(scheme + location.host + "/ws/gallery/");
     socket.onopen = () => {
       const ids = Array.from(document.querySelectorAll("[data-meme]"), (node) => Number(node.dataset.meme));
-      socket.send(JSON.stringify({ watch: Array.from(new Set(ids)) }));
+      watch(Array.from(new Set(ids)));
     };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
