@@ -1,4 +1,5 @@
-"""Render cost against the floor Pillow alone needs for the same decode/resize/encode.
+"""Render cost against the floor Pillow alone needs for the same decode/resize/encode, and the cost of an animated
+template (the animated starter, every frame drawn, under the site's default caps).
 
 Run from the repository root: python bench/bench_render.py
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import io
 import statistics
+from importlib import resources
 import sys
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import skimage.data  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from generator.images import open_image  # noqa: E402
 from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, render_meme  # noqa: E402
 
 LINES = ["one does not simply", "render a meme in three milliseconds"]
@@ -23,6 +26,10 @@ WIDTH = 600
 QUALITY = 85
 WARMUPS = 3
 RUNS = 30
+# The site's defaults (memesite/settings.py: MEME_ANIMATION_MAX_FRAMES, MEME_ANIMATION_MAX_SIDE).
+MAX_FRAMES = 48
+MAX_SIDE = 480
+ANIMATED_RUNS = 10
 
 
 def source_jpeg() -> bytes:
@@ -54,13 +61,17 @@ def floor(data: bytes) -> bytes:
 
 
 def medians_ms(tasks, data: bytes) -> list[float]:
+    return medians_ms_runs(tasks, data, RUNS)
+
+
+def medians_ms_runs(tasks, data: bytes, runs: int) -> list[float]:
     """Median wall time of each task; runs are interleaved so that background
     load on the machine weighs on every task alike."""
     for _ in range(WARMUPS):
         for task in tasks:
             task(data)
     timings: list[list[float]] = [[] for _ in tasks]
-    for _ in range(RUNS):
+    for _ in range(runs):
         for task, times in zip(tasks, timings):
             start = time.perf_counter()
             task(data)
@@ -68,11 +79,33 @@ def medians_ms(tasks, data: bytes) -> list[float]:
     return [statistics.median(times) for times in timings]
 
 
+def animated_source() -> bytes:
+    """The animated starter as the site stores it (generator/starter.py): 24 frames of 280×500 pixels."""
+    tiny = resources.files("skimage.data").joinpath("no_time_for_that_tiny.gif").read_bytes()
+    return render_meme(open_image(tiny, max_frames=MAX_FRAMES), [], [], width=280, format="gif")
+
+
+def render_animated(data: bytes, format: str) -> bytes:
+    """What a worker does for a meme on an animated template: decode under the caps, draw on every frame, encode."""
+    animation = open_image(data, max_frames=MAX_FRAMES)
+    return render_meme(animation, TOP_AND_BOTTOM, LINES, width=WIDTH, format=format, max_side=MAX_SIDE)
+
+
+def animated_figures() -> None:
+    data = animated_source()
+    frames = len(open_image(data, max_frames=MAX_FRAMES).frames)
+    for format in ("gif", "webp"):
+        median_ms = medians_ms_runs([lambda d, f=format: render_animated(d, f)], data, ANIMATED_RUNS)[0]
+        print(f"render_animated_{format}_ms_median: {median_ms:.1f} ms")
+        print(f"render_animated_{format}_ms_per_frame: {median_ms / frames:.2f} ms")
+
+
 def main() -> None:
     render_ms, floor_ms = medians_ms([render, floor], source_jpeg())
     print(f"render_ms_median: {render_ms:.1f} ms")
     print(f"render_floor_ms_median: {floor_ms:.1f} ms")
     print(f"render_to_floor_ratio: {render_ms / floor_ms:.2f} x")
+    animated_figures()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Pure Pillow; no Django. Box geometry mirrors memegen's template config. Text is shaped by libraqm (bundled with
 Pillow's wheels), so right-to-left and complex scripts join and order as they should; a Pillow built without it
 falls back to basic layout, said once in the log. A character the box's font lacks comes from the next font that
-has it: script fonts (Arabic, Devanagari, Hebrew, Japanese and Chinese) from packages, emoji from Symbola.
+has it: Noto Sans (Greek, Cyrillic, Devanagari), Noto Sans Arabic, Heebo (Hebrew) and IPAexGothic (Japanese,
+Chinese hanzi) from packages, emoji from Symbola (Debian's fonts-symbola). A line whose first strong character is
+right-to-left is laid out right to left: its runs in different fonts placed from the right.
 Nothing is ever drawn on the picture but the text: no watermark.
 """
 
@@ -83,7 +85,6 @@ NOTO_SANS_HEAVY = Face("fontpkg_noto_sans", "Noto Sans", HEAVY)
 NOTO_SANS = Face("fontpkg_noto_sans", "Noto Sans")
 KALAM = Face("fontpkg_kalam", "Kalam")
 NOTO_SANS_ARABIC = Face("fontpkg_noto_sans_arabic", "Noto Sans Arabic")
-NOTO_SANS_DEVANAGARI = Face("fontpkg_noto_sans_devanagari", "Noto Sans Devanagari")
 HEEBO = Face("fontpkg_heebo", "Heebo")  # Hebrew
 IPAEX_GOTHIC = Face("japanize_matplotlib", "IPAexGothic", file="fonts/ipaexg.ttf")  # Japanese, and Chinese hanzi
 SYMBOLA = Face("fonts-symbola", "Symbola", file="/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
@@ -93,7 +94,6 @@ def _scripts(axes: tuple[tuple[str, float], ...]) -> tuple[Face, ...]:
     """The fonts every box falls back on, at the box font's weight where the font can vary it."""
     return (
         Face(NOTO_SANS_ARABIC.package, NOTO_SANS_ARABIC.family, axes),
-        Face(NOTO_SANS_DEVANAGARI.package, NOTO_SANS_DEVANAGARI.family, axes),
         Face(HEEBO.package, HEEBO.family, axes[:1]),  # Heebo varies its weight only
         IPAEX_GOTHIC,
         SYMBOLA,  # emoji, drawn in the text's colour and outlined like it
@@ -553,21 +553,39 @@ def _draw_layout(
     for runs in layout.lines:
         if baseline - layout.pitch > height:
             break  # this and later lines would fall wholly below the box
-        placed = _place_runs(runs, layout, width, align)
+        direction = _direction(runs)
+        placed = _place_runs(runs, layout, width, align, direction)
         # All outlines first, then all fills, so one run's outline never covers
         # the next run's letters.
         for x, text, font in placed:
-            draw.text((x, baseline), text, outline, font, "ls", stroke_width=layout.stroke)
+            draw.text((x, baseline), text, outline, font, "ls", stroke_width=layout.stroke, **direction)
         for x, text, font in placed:
-            draw.text((x, baseline), text, fill, font, "ls")
+            draw.text((x, baseline), text, fill, font, "ls", **direction)
         baseline += layout.pitch
     return layer
 
 
+def _direction(runs: list[Run]) -> dict[str, str]:
+    """The line's direction, from its first strong character (Unicode's rule for a paragraph), as draw.text's
+    argument: it also puts a run's trailing space on the line's side. Basic layout knows no direction."""
+    if LAYOUT_ENGINE != ImageFont.Layout.RAQM:
+        return {}
+    for text, _ in runs:
+        for ch in text:
+            kind = unicodedata.bidirectional(ch)
+            if kind in ("R", "AL"):
+                return {"direction": "rtl"}
+            if kind == "L":
+                return {"direction": "ltr"}
+    return {"direction": "ltr"}
+
+
 def _place_runs(
-    runs: list[Run], layout: Layout, box_width: int, align: str
+    runs: list[Run], layout: Layout, box_width: int, align: str, direction: dict[str, str]
 ) -> list[tuple[float, str, ImageFont.FreeTypeFont]]:
-    """Left x of each run on a line aligned in the box."""
+    """Left x of each run on a line aligned in the box; a right-to-left line's runs go from the right."""
+    if direction.get("direction") == "rtl":
+        runs = runs[::-1]
     fonts = [_font(face, layout.size) for _, face in runs]
     advances = [font.getlength(text) for (text, _), font in zip(runs, fonts)]
     x = _line_start(sum(advances), layout.stroke, box_width, align)

@@ -1,0 +1,123 @@
+"""Every script: complex and right-to-left scripts shaped by raqm, CJK and emoji from fallback fonts with no
+missing-glyph boxes, text inside its box; the alt text of every meme is its caption."""
+
+import io
+import unicodedata
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont, features
+
+from generator.rendering import (
+    FONTS,
+    LAYOUT_ENGINE,
+    NOTO_SANS_ARABIC,
+    SYMBOLA,
+    Layout,
+    TextBox,
+    _coverage,
+    _faces,
+    _font,
+    _font_path,
+    _place_runs,
+    _segment,
+    render_meme,
+)
+
+from .conftest import make_meme
+
+MIDDLE = TextBox(x=0.1, y=0.3, width=0.8, height=0.4, style="none")
+SAMPLES = {
+    "arabic": "مرحبا بالعالم",
+    "hebrew": "שלום עולם",
+    "japanese": "日本語のミーム",
+    "devanagari": "नमस्ते दुनिया",
+    "emoji": "🔥😂👍",
+    "mixed": "LOL مرحبا 日本 🔥",
+}
+BACKGROUND = (90, 110, 140)
+
+
+def ink(text: str, box: TextBox = MIDDLE) -> np.ndarray:
+    image = Image.new("RGB", (400, 300), BACKGROUND)
+    picture = Image.open(io.BytesIO(render_meme(image, [box], [text], format="png"))).convert("RGB")
+    return (np.asarray(picture, dtype=int) != BACKGROUND).any(axis=-1)
+
+
+def test_pillow_shapes_text_with_raqm():
+    # The pinned Pillow wheel bundles libraqm: without it, Arabic would not join (see rendering's fallback).
+    assert features.check("raqm") and LAYOUT_ENGINE == ImageFont.Layout.RAQM
+
+
+@pytest.mark.parametrize("font", sorted(FONTS))
+@pytest.mark.parametrize("script", sorted(SAMPLES))
+def test_every_script_lands_inside_its_box(script, font):
+    box = replace(MIDDLE, font=font)
+    mask = ink(SAMPLES[script], box)
+    inside = np.zeros_like(mask)
+    inside[90:210, 40:360] = True  # the box: x 0.1–0.9 of 400, y 0.3–0.7 of 300
+    assert np.count_nonzero(mask & ~inside) == 0
+    assert np.count_nonzero(mask & inside) > 0.08 * 320 * 120
+
+
+@pytest.mark.parametrize("font", sorted(FONTS))
+@pytest.mark.parametrize("script", sorted(SAMPLES))
+def test_no_character_is_a_missing_glyph_box(script, font):
+    faces = _faces(font)
+    for word in SAMPLES[script].split():
+        for text, face in _segment(word, faces):
+            font_file = _coverage(_font_path(face))
+            for ch in text:
+                if unicodedata.category(ch) not in ("Mn", "Mc", "Cf"):
+                    assert ord(ch) in font_file, f"{ch!r} ({face.family}) would be drawn as a box"
+            # And what is drawn is not the font's own missing-glyph box.
+            notdef = _font(face, 40).getmask("\U0010fffd")
+            assert bytes(_font(face, 40).getmask(text)) != bytes(notdef) or text.isspace()
+
+
+def test_emoji_come_from_symbola():
+    assert _font_path(SYMBOLA) is not None, "install Debian's fonts-symbola (.ci/run does)"
+    assert {face for _, face in _segment("🔥😂", _faces("thick"))} == {SYMBOLA}
+
+
+def test_arabic_letters_are_joined():
+    # Shaped, a word is its letters' joining forms, narrower than the letters drawn apart.
+    font = _font(NOTO_SANS_ARABIC, 40)
+    word = "مرحبا"
+    assert font.getlength(word) < 0.9 * sum(font.getlength(letter) for letter in word)
+
+
+def test_a_right_to_left_lines_first_word_is_drawn_rightmost():
+    font = _font(NOTO_SANS_ARABIC, 40)
+
+    def drawn(text):
+        image = Image.new("L", (500, 80))
+        ImageDraw.Draw(image).text((480, 60), text, 255, font, "rs", direction="rtl")
+        return np.asarray(image, dtype=int)
+
+    line = drawn("مرحبا بالعالم")
+    for word, matches in (("مرحبا", True), ("بالعالم", False)):
+        alone = drawn(word)
+        left = np.flatnonzero(alone.any(axis=0))[0]
+        assert (np.abs(line[:, left:] - alone[:, left:]).mean() < 2) == matches
+
+
+def test_runs_of_a_right_to_left_line_are_placed_from_the_right():
+    faces = _faces("thick")
+    runs = [("مرحبا ", faces[2]), ("🔥", SYMBOLA)]
+    layout = Layout(size=40, stroke=2, pitch=50, lines=[runs], top=-30, bottom=10)
+    placed = _place_runs(runs, layout, 400, "center", {"direction": "rtl"})
+    x_of = {text: x for x, text, _ in placed}
+    assert x_of["🔥"] < x_of["مرحبا "]  # the emoji follows the word, to its left
+    placed = _place_runs(runs, layout, 400, "center", {"direction": "ltr"})
+    assert {text: x for x, text, _ in placed}["🔥"] > x_of["🔥"]
+
+
+@pytest.mark.django_db
+def test_a_memes_alt_text_is_its_caption(alice, client_for, template):
+    meme = make_meme(alice, template, lines=["שלום עולם", "", "日本語 🔥"])
+    assert meme.caption == "שלום עולם / 日本語 🔥"
+    page = client_for(alice).get(meme.get_absolute_url()).content.decode()
+    assert f'alt="{meme.caption}"' in page
+    assert client_for(alice).get(f"/api/memes/{meme.pk}/").json()["caption"] == meme.caption
