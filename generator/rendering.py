@@ -3,8 +3,9 @@
 Pure Pillow; no Django. Box geometry mirrors memegen's template config. Text is shaped by libraqm (bundled with
 Pillow's wheels), so right-to-left and complex scripts join and order as they should; a Pillow built without it
 falls back to basic layout, said once in the log. A character the box's font lacks comes from the next font that
-has it: Noto Sans (Greek, Cyrillic, Devanagari), Noto Sans Arabic, Heebo (Hebrew) and IPAexGothic (Japanese,
-Chinese hanzi) from packages, emoji from Symbola (Debian's fonts-symbola). A line whose first strong character is
+has it: Noto Sans (Greek, Cyrillic, Devanagari), Noto Sans Arabic, Heebo (Hebrew) and IPAexGothic (Japanese) from
+Python packages, WenQuanYi Micro Hei (Chinese, Korean) and Symbola (emoji) from Debian's (fonts-wqy-microhei,
+fonts-symbola); a font that is not installed is skipped, said once in the log. A line whose first strong character is
 right-to-left is laid out right to left: its runs in different fonts placed from the right.
 Nothing is ever drawn on the picture but the text: no watermark.
 """
@@ -87,6 +88,8 @@ KALAM = Face("fontpkg_kalam", "Kalam")
 NOTO_SANS_ARABIC = Face("fontpkg_noto_sans_arabic", "Noto Sans Arabic")
 HEEBO = Face("fontpkg_heebo", "Heebo")  # Hebrew
 IPAEX_GOTHIC = Face("japanize_matplotlib", "IPAexGothic", file="fonts/ipaexg.ttf")  # Japanese, and Chinese hanzi
+# Chinese characters that Japanese does not use, and Korean (Debian's fonts-wqy-microhei).
+WQY_MICROHEI = Face("fonts-wqy-microhei", "WenQuanYi Micro Hei", file="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SYMBOLA = Face("fonts-symbola", "Symbola", file="/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
 
 
@@ -96,6 +99,7 @@ def _scripts(axes: tuple[tuple[str, float], ...]) -> tuple[Face, ...]:
         Face(NOTO_SANS_ARABIC.package, NOTO_SANS_ARABIC.family, axes),
         Face(HEEBO.package, HEEBO.family, axes[:1]),  # Heebo varies its weight only
         IPAEX_GOTHIC,
+        WQY_MICROHEI,
         SYMBOLA,  # emoji, drawn in the text's colour and outlined like it
     )
 
@@ -109,6 +113,7 @@ FONTS: dict[str, tuple[Face, ...]] = {
 
 Run = tuple[str, Face]  # text drawn in one call with one face
 Word = tuple[Run, ...]
+Token = tuple[Word, bool]  # a word, and whether it follows the one before with no space (inside CJK text)
 
 
 @dataclass(frozen=True)
@@ -366,7 +371,7 @@ def _fontpkg_path(face: Face) -> str:
 
 @functools.cache
 def _coverage(path: str) -> frozenset[int]:
-    with TTFont(path, lazy=True) as font:
+    with TTFont(path, lazy=True, fontNumber=0) as font:  # the first font of a collection (.ttc), as Pillow's
         return frozenset(font["cmap"].getBestCmap())
 
 
@@ -405,15 +410,40 @@ def _segment(word: str, faces: tuple[Face, ...]) -> Word:
     )
 
 
-def _paragraphs(text: str, faces: tuple[Face, ...]) -> list[list[Word]]:
+def _paragraphs(text: str, faces: tuple[Face, ...]) -> list[list[Token]]:
     # Typed newlines are kept as forced breaks.
-    return [[_segment(word, faces) for word in line.split()] for line in text.splitlines()]
+    return [
+        [(_segment(piece, faces), glued) for word in line.split() for piece, glued in _breakable(word)]
+        for line in text.splitlines()
+    ]
+
+
+# Chinese and Japanese put no spaces between words: a line may break between two characters, except before
+# closing punctuation, the long-vowel mark and small kana (the kinsoku rule) and inside runs of other scripts.
+_NO_BREAK_BEFORE = set("、。，．・：；？！）」』】〕〉》ー々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ…")
+_NO_BREAK_AFTER = set("（「『【〔〈《")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def _breakable(word: str) -> Iterator[tuple[str, bool]]:
+    """The pieces of a word that a line may break between: (piece, glued to the one before)."""
+    start = 0
+    for index in range(1, len(word)):
+        before, ch = word[index - 1], word[index]
+        kinsoku = ch in _NO_BREAK_BEFORE or before in _NO_BREAK_AFTER or unicodedata.combining(ch)
+        if (_is_cjk(before) or _is_cjk(ch)) and not kinsoku:
+            yield word[start:index], start > 0
+            start = index
+    yield word[start:], start > 0
 
 
 # --- fit and wrap -----------------------------------------------------------
 
 
-def _fit(paragraphs: list[list[Word]], faces: tuple[Face, ...], width: int, height: int) -> Layout:
+def _fit(paragraphs: list[list[Token]], faces: tuple[Face, ...], width: int, height: int) -> Layout:
     """Largest font size whose wrapped block fits the box (binary search)."""
     best = None
     low, high = MIN_FONT_SIZE, max(MIN_FONT_SIZE, height)
@@ -429,7 +459,7 @@ def _fit(paragraphs: list[list[Word]], faces: tuple[Face, ...], width: int, heig
 
 
 def _layout(
-    paragraphs: list[list[Word]],
+    paragraphs: list[list[Token]],
     faces: tuple[Face, ...],
     size: int,
     width: int,
@@ -453,7 +483,7 @@ def _layout(
 
 
 def _wrap(
-    paragraphs: list[list[Word]],
+    paragraphs: list[list[Token]],
     size: int,
     space: float,
     max_width: float,
@@ -464,9 +494,9 @@ def _wrap(
     Yields None and stops at a word too wide for a line, unless break_words.
     """
     for words in paragraphs:
-        line: list[Word] = []
+        line: list[Token] = []
         line_width = 0.0
-        for word in words:
+        for word, glued in words:
             word_width = _word_width(word, size)
             if word_width <= max_width:
                 pieces: Iterator[tuple[Word, float]] = iter([(word, word_width)])
@@ -476,13 +506,14 @@ def _wrap(
                 yield None
                 return
             for piece, piece_width in pieces:
-                if line and line_width + space + piece_width <= max_width:
-                    line.append(piece)
-                    line_width += space + piece_width
+                gap = 0.0 if glued else space
+                if line and line_width + gap + piece_width <= max_width:
+                    line.append((piece, glued))
+                    line_width += gap + piece_width
                     continue
                 if line:
                     yield _join(line)
-                line, line_width = [piece], piece_width
+                line, line_width = [(piece, glued)], piece_width
         yield _join(line)
 
 
@@ -512,11 +543,11 @@ def _break_word(word: Word, size: int, max_width: float) -> Iterator[tuple[Word,
         yield tuple(piece), piece_width
 
 
-def _join(words: list[Word]) -> list[Run]:
-    """Words to runs with spaces; same-face neighbours merge into one draw call."""
+def _join(words: list[Token]) -> list[Run]:
+    """Words to runs with spaces (none inside CJK text); same-face neighbours merge into one draw call."""
     runs: list[Run] = []
-    for word in words:
-        if runs:
+    for word, glued in words:
+        if runs and not glued:
             runs[-1] = (runs[-1][0] + " ", runs[-1][1])
         for text, face in word:
             runs = _append(runs, text, face)

@@ -12,14 +12,17 @@ from PIL import Image, ImageDraw, ImageFont, features
 from generator.rendering import (
     FONTS,
     LAYOUT_ENGINE,
+    MIN_FONT_SIZE,
     NOTO_SANS_ARABIC,
     SYMBOLA,
     Layout,
     TextBox,
     _coverage,
     _faces,
+    _fit,
     _font,
     _font_path,
+    _paragraphs,
     _place_runs,
     _segment,
     render_meme,
@@ -32,6 +35,8 @@ SAMPLES = {
     "arabic": "مرحبا بالعالم",
     "hebrew": "שלום עולם",
     "japanese": "日本語のミーム",
+    "chinese": "我们的代码运行成功了",
+    "korean": "한국어 밈",
     "devanagari": "नमस्ते दुनिया",
     "emoji": "🔥😂👍",
     "mixed": "LOL مرحبا 日本 🔥",
@@ -74,6 +79,16 @@ def test_no_character_is_a_missing_glyph_box(script, font):
             # And what is drawn is not the font's own missing-glyph box.
             notdef = _font(face, 40).getmask("\U0010fffd")
             assert bytes(_font(face, 40).getmask(text)) != bytes(notdef) or text.isspace()
+
+
+def test_text_without_spaces_wraps_between_characters_but_not_before_closing_marks():
+    faces = _faces("thick")
+    sentence = "月曜日の朝、コーヒーがないと「何もできない」。"
+    layout = _fit(_paragraphs(sentence, faces), faces, 300, 200)
+    lines = ["".join(text for text, _ in runs) for runs in layout.lines]
+    assert len(lines) > 1 and layout.size > 3 * MIN_FONT_SIZE  # wrapped, not shrunk onto one line
+    assert "".join(lines) == sentence  # no spaces were put between its characters
+    assert not any(line[0] in "、。」ー" or line[-1] == "「" for line in lines)
 
 
 def test_emoji_come_from_symbola():
