@@ -35,7 +35,7 @@ def make(request, slug):
     template = get_object_or_404(Template.objects.prefetch_related("boxes"), slug=slug)
     wants_title = "title" in request.POST
     form = MemeForm(template.example_lines(), None if wants_title else request.POST or None)
-    title_form = TitleForm(request.POST if wants_title else None)
+    title_form = TitleForm(request.POST if wants_title else None, auto_id="title_%s")  # ids unique on the page
     if wants_title and title_form.is_valid():
         job = services.job_create_titled(owner=request.user, template=template, **title_form.cleaned_data)
         return redirect(job)

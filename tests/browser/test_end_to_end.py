@@ -33,10 +33,21 @@ def test_a_meme_from_sign_up_to_a_live_upvote(chromium, live_site, screenshots):
 
     maker = sign_up(chromium, live_site, "erin")
     maker.goto("/make/")
-    maker.get_by_role("searchbox", name="Search templates").fill("cat")
-    maker.get_by_role("button", name="Search").click()
+    maker.get_by_role("searchbox", name="Search templates").fill("cat")  # the list narrows as one types
+    shown = maker.locator(".picker li:visible")
+    expect(shown.first).to_be_visible()
+    assert shown.count() < maker.locator(".picker li").count()
+    assert all("cat" in item.get_attribute("data-search") for item in shown.all())
     screenshots(maker, "template-picker")
-    maker.locator("ul.grid li a").first.click()
+    shown.first.get_by_role("link").click()
+
+    maker.get_by_label("Line 1").fill("hello there")  # the preview draws what one writes by hand
+    preview = maker.get_by_role("img", name="Preview: hello there")
+    expect(preview).to_have_attribute("src", re.compile(r"^/t/[-\w]+/hello_there/"))
+    maker.wait_for_function("document.getElementById('preview').complete")
+    assert preview.evaluate("image => image.naturalWidth") > 0
+    screenshots(maker, "make-page-preview")
+
     maker.get_by_label("Title").fill("when the tests pass on the first try")
     maker.get_by_role("button", name="Write my caption").click()
     expect(maker).to_have_url(re.compile(r"/make/jobs/[0-9a-f-]+/$"))
@@ -65,3 +76,12 @@ def test_a_meme_from_sign_up_to_a_live_upvote(chromium, live_site, screenshots):
 
     expect(score_on_maker_page).to_have_text("1", timeout=10_000)
     screenshots(maker, "meme-page-live-count")
+
+    # The same pages on a phone, for an anonymous visitor: nothing wider than the screen.
+    phone = chromium.new_context(base_url=live_site, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                 has_touch=True, device_scale_factor=2).new_page()  # fmt: skip
+    for path, name in (("/new/", "phone-gallery"), (meme_path, "phone-meme"), ("/make/", "phone-picker")):
+        phone.goto(path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+        screenshots(phone, name)

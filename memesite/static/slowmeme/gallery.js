@@ -97,6 +97,20 @@
 
   document.querySelectorAll("form.votes").forEach(wireVotes);
 
+  // The meme page's share link, copied in one click (or selected, where the clipboard is not allowed).
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.copy);
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+        button.textContent = "Copied";
+      } catch (error) {
+        button.textContent = "Selected: copy it with Ctrl+C";
+      }
+    });
+  });
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/gallery/");
