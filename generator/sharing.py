@@ -77,15 +77,12 @@ def template_image_key(template: Template, lines: list[str], image_format: str, 
 
 def template_image(template: Template, lines: list[str], image_format: str, width: int, *, key: str, may_render):
     """The image, from the cache or rendered (and cached) when may_render() allows; None when it does not.
-    A ValidationError when the renderer cannot write the format asked for."""
+    An animated template comes out animated as .gif or .webp, and as its first frame as .jpg or .png."""
     picture = cache.get(f"template-image:{key}")
     if picture is None and may_render():
         with template.image.open("rb") as file:
             image = picture_open(file.read())
-        try:
-            picture = picture_render(image, template.text_boxes(), lines, format=image_format, width=width)
-        except ValueError as error:  # a format the renderer cannot write for this template
-            raise ValidationError(str(error)) from error
+        picture = picture_render(image, template.text_boxes(), lines, format=image_format, width=width)
         cache.set(f"template-image:{key}", picture, settings.MEME_URL_CACHE_SECONDS)
     return picture
 

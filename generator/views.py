@@ -172,12 +172,9 @@ def template_image(request, slug, path, extension):
     throttle = sharing.RenderThrottle()
     response = get_conditional_response(request, etag=quote_etag(key))
     if response is None:
-        try:
-            picture = sharing.template_image(
-                template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
-            )
-        except ValidationError as error:
-            return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
+        picture = sharing.template_image(
+            template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
+        )
         if picture is None:
             return HttpResponse(
                 "Too many new images at once: try again shortly.", status=429, content_type="text/plain",

@@ -191,3 +191,21 @@ def test_the_meme_page_offers_the_template_address_with_its_text(alice, template
     page = Client().get(meme.get_absolute_url()).content.decode()
     assert 'href="/t/grey/why_not/100~p_sure~q.jpg"' in page
     assert Client().get("/t/grey/why_not/100~p_sure~q.jpg").status_code == 200
+
+
+def test_an_animated_template_stays_animated_as_gif_and_is_its_first_frame_as_jpg(db):
+    from django.core.files.base import ContentFile
+
+    from generator.models import Template, TextBox
+
+    from .test_animated import FRAMES, animated_bytes
+
+    template = Template(slug="moving", name="Moving")
+    template.image.save("moving.gif", ContentFile(animated_bytes()), save=False)
+    template.save()
+    TextBox.objects.create(template=template, position=0, y=0.0, height=0.3)
+    gif = Client().get("/t/moving/hello.gif")
+    assert gif.status_code == 200 and gif["Content-Type"] == "image/gif"
+    assert image_of(gif).n_frames == FRAMES
+    still = Client().get("/t/moving/hello.jpg")
+    assert still["Content-Type"] == "image/jpeg" and getattr(image_of(still), "n_frames", 1) == 1
