@@ -55,6 +55,8 @@ TOP_AND_BOTTOM: tuple[TextBox, TextBox] = (
 
 MIN_FONT_SIZE = 8
 RESAMPLE = Image.Resampling.LANCZOS
+# An animation resizes every frame: bilinear costs half of Lanczos, and a GIF's 256 colours hide the difference.
+ANIMATION_RESAMPLE = Image.Resampling.BILINEAR
 _FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 ANIMATED_FORMATS = {"GIF", "WEBP"}  # the formats an animation stays animated in
 PALETTE_SAMPLE_FRAMES = 8  # frames a GIF's one palette is taken from
@@ -173,7 +175,7 @@ def _render_animation(
     quality: int,
 ) -> bytes:
     size = _capped(_target_size(animation.size, *limits), max_side)
-    frames = [frame.resize(size, RESAMPLE) for frame in animation.frames]
+    frames = [frame.resize(size, ANIMATION_RESAMPLE) for frame in animation.frames]
     # Each box is laid out and drawn once, then pasted on the frames in its window.
     drawn = [(box, layer) for box, text in zip(boxes, lines) if (layer := _box_layer(box, text, size)) is not None]
     for frame, moment in zip(frames, _moments(animation.durations)):
