@@ -47,7 +47,8 @@ def make_meme(token, request):
     meme = job["meme"]
     with urllib.request.urlopen(meme["image"] if meme["image"].startswith("http") else BASE + meme["image"]) as response:
         picture = response.read()
-    assert picture[:3] == b"\xff\xd8\xff", "the meme is not a JPEG"
+    # A JPEG, or a GIF on an animated template (the first starter template by name is one).
+    assert picture[:3] == b"\xff\xd8\xff" or picture[:4] == b"GIF8", "the meme is neither a JPEG nor a GIF"
     print(
         f"embedded smoke test: {meme['source']} meme {meme['id']} on {meme['template']} ({' / '.join(meme['lines'])!r}, "
         f"model {meme['model_version'] or '-'}) rendered in {time.time() - started:.2f} s, {len(picture)} bytes"
