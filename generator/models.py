@@ -67,7 +67,10 @@ class TextBox(models.Model):
     """Where one line of a template's text goes; geometry as fractions of the image (memegen's)."""
 
     ALIGNMENTS = [("center", "Centre"), ("left", "Left"), ("right", "Right")]
-    STYLES = [("upper", "UPPER CASE"), ("none", "As typed"), ("mock", "mOcKiNg")]
+    STYLES = [
+        ("upper", "UPPER CASE"), ("none", "As typed"), ("mock", "mOcKiNg"), ("lower", "lower case"),
+        ("title", "Title Case"), ("default", "Capitalized when typed all in lower case"),
+    ]  # fmt: skip
     FONTS = [("thick", "Thick (Anton)"), ("thin", "Thin (Noto Sans)"), ("comic", "Comic (Kalam)")]
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="boxes")

@@ -40,7 +40,7 @@ class TextBox:
     height: float = 0.2  # fraction of height (scale_y)
     align: str = "center"  # "center" | "left" | "right"
     angle: float = 0.0  # degrees, counter-clockwise like memegen
-    style: str = "upper"  # "upper" | "none" (as typed) | "mock" (aLtErNaTiNg)
+    style: str = "upper"  # "upper" | "none" (as typed) | "mock" (aLtErNaTiNg) | "lower" | "title" | "default"
     color: str = "white"  # any Pillow colour string / #hex
     font: str = "thick"  # "thick" (Anton) | "thin" (Noto Sans) | "comic" (Kalam); unknown -> thick
     outline: str = ""  # colour of the letters' edge; "" picks black, or white around dark text
@@ -238,6 +238,13 @@ def style_text(text: str, style: str) -> str:
         return text.upper()
     if style == "mock":
         return _mock(text)
+    if style == "lower":
+        return text.lower()
+    if style == "title":
+        return text.title()
+    if style == "default":
+        # memegen's: text typed all in lower case gets a capital; anything else is kept as typed.
+        return text.capitalize() if text.islower() else text
     return text
 
 

@@ -21,7 +21,7 @@ from .rendering import is_colour
 
 IMAGE_NAMES = [f"{stem}.{ext}" for stem in ("default", "image") for ext in ("jpg", "jpeg", "png", "gif", "webp")]
 FONTS = {"thick", "thin", "comic"}
-STYLES = {"upper", "none", "mock"}
+STYLES = {"upper", "none", "mock", "lower", "title", "default"}
 ALIGNMENTS = {"center", "left", "right"}
 
 

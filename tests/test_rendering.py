@@ -147,6 +147,10 @@ def test_styles():
     assert style_text("Hello, world", "upper") == "HELLO, WORLD"
     assert style_text("Hello, world", "none") == "Hello, world"
     assert style_text("Hello, world", "mock") == "hElLo, WoRlD"
+    assert style_text("Hello, world", "lower") == "hello, world"
+    assert style_text("hello, world", "title") == "Hello, World"
+    assert style_text("hello, world", "default") == "Hello, world"
+    assert style_text("hello, NASA", "default") == "hello, NASA"  # typed with capitals: kept
     assert style_text("Hello", "sparkly") == "Hello"  # unknown: as typed
 
 

@@ -99,10 +99,13 @@ def test_a_box_refuses_a_colour_it_cannot_draw_and_a_window_that_ends_before_it_
 
 
 @pytest.mark.django_db
-def test_import_keeps_memegen_colours_and_replaces_unknown_ones(tmp_path):
+def test_import_keeps_memegen_colours_and_styles_and_replaces_unknown_ones(tmp_path):
     config = CONFIG.replace("    font: thick\n", "    font: thick\n    color: '#BBBBBB'\n", 1)
     config = config.replace("    font: comic\n", "    font: comic\n    color: sparkly\n", 1)
+    config = config.replace("  - style: upper\n", "  - style: default\n", 1)
+    config = config.replace("  - style: upper\n", "  - style: thin\n", 1)
     make_folder(tmp_path, "coloured", config=config)
     run_import(tmp_path)
     boxes = list(Template.objects.get(slug="coloured").boxes.all())
     assert [box.color for box in boxes] == ["#BBBBBB", "white"]
+    assert [box.style for box in boxes] == ["default", "upper"]

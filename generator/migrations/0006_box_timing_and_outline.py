@@ -34,6 +34,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='textbox',
+            name='style',
+            field=models.CharField(choices=[('upper', 'UPPER CASE'), ('none', 'As typed'), ('mock', 'mOcKiNg'), ('lower', 'lower case'), ('title', 'Title Case'), ('default', 'Capitalized when typed all in lower case')], default='upper', max_length=8),
+        ),
+        migrations.AlterField(
+            model_name='textbox',
             name='font',
             field=models.CharField(choices=[('thick', 'Thick (Anton)'), ('thin', 'Thin (Noto Sans)'), ('comic', 'Comic (Kalam)')], default='thick', max_length=8),
         ),
