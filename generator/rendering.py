@@ -227,7 +227,7 @@ def is_colour(value: str) -> bool:
     """Whether Pillow can read value as a colour (a name or #hex)."""
     try:
         ImageColor.getrgb(value)
-    except ValueError:
+    except (ValueError, AttributeError):
         return False
     return True
 
@@ -309,8 +309,9 @@ def _box_layer(box: TextBox, text: str, size: tuple[int, int]) -> tuple[Image.Im
         return None
     faces = _faces(box.font)
     layout = _fit(_paragraphs(text, faces), faces, width, height)
-    fill = ImageColor.getrgb(box.color)
-    outline = ImageColor.getrgb(box.outline) if box.outline else _outline_for(fill)
+    # Boxes saved before colours were checked may hold anything: such a colour is white, or the automatic outline.
+    fill = ImageColor.getrgb(box.color) if is_colour(box.color) else (255, 255, 255)
+    outline = ImageColor.getrgb(box.outline) if is_colour(box.outline) else _outline_for(fill)
     layer = _draw_layout(layout, (width, height), box.align, fill, outline)
     if box.angle:
         rotated = layer.rotate(box.angle, Image.Resampling.BICUBIC, expand=True)

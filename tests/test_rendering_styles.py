@@ -70,6 +70,11 @@ def test_without_an_outline_colour_white_text_gets_black_and_dark_text_white():
     assert near(dark_text, (255, 255, 255), 20) > 300
 
 
+def test_a_colour_the_renderer_cannot_read_falls_back_instead_of_failing():
+    pixels = render(grey(), [replace(MIDDLE, color="sparkly", outline="#12")], ["still drawn"])
+    assert near(pixels, (255, 255, 255), 20) > 300 and near(pixels, (0, 0, 0), 20) > 300
+
+
 def test_nothing_but_the_text_is_drawn_no_watermark():
     image = Image.fromarray(skimage.data.astronaut())
     plain = np.asarray(image.resize((400, 400), RESAMPLE), dtype=int)
