@@ -136,3 +136,23 @@ def test_a_memes_alt_text_is_its_caption(alice, client_for, template):
     page = client_for(alice).get(meme.get_absolute_url()).content.decode()
     assert f'alt="{meme.caption}"' in page
     assert client_for(alice).get(f"/api/memes/{meme.pk}/").json()["caption"] == meme.caption
+
+
+@pytest.fixture
+def basic_layout(monkeypatch):
+    """The renderer as on a Pillow built without libraqm."""
+    import generator.rendering as rendering
+
+    monkeypatch.setattr(rendering, "LAYOUT_ENGINE", ImageFont.Layout.BASIC)
+    rendering._font.cache_clear()
+    yield
+    rendering._font.cache_clear()  # no basic-layout font stays cached for the tests after
+
+
+def test_without_raqm_every_script_still_renders_inside_its_box(basic_layout):
+    for text in SAMPLES.values():
+        mask = ink(text)
+        inside = np.zeros_like(mask)
+        inside[90:210, 40:360] = True
+        assert np.count_nonzero(mask & ~inside) == 0 and np.count_nonzero(mask & inside) > 1000
+    assert _font(NOTO_SANS_ARABIC, 40).layout_engine == ImageFont.Layout.BASIC
