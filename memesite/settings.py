@@ -210,6 +210,11 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "memesite.layers.InProcessChannelLayer"}}
 
+# --- Cache --------------------------------------------------------------------------------------
+# Rendered image addresses and throttle counts. Per process by default; several web servers share one through
+# CACHE_URL (e.g. redis://host:6379/2 — a database of its own: clearing the cache empties it).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +227,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "memesite.api.ErrorDocumentingSchema",
     "EXCEPTION_HANDLER": "memesite.api.exception_handler",
+    # Clients are told apart by the connection's address; behind N trusted proxies set NUM_PROXIES=N so that the
+    # last N X-Forwarded-For entries are believed, and never more (a client could name any address there).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     # Every call counts per anonymous address and per user; making memes and voting have rates of their own.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
