@@ -1,35 +1,25 @@
 """Meme rendering: style, wrap and fit each line into its box, draw it (on every frame of an animation), encode.
 
-Pure Pillow; no Django. Box geometry mirrors memegen's template config. Text is shaped by libraqm (bundled with
-Pillow's wheels), so right-to-left and complex scripts join and order as they should; a Pillow built without it
-falls back to basic layout, said once in the log. A character the box's font lacks comes from the next font that
-has it: Noto Sans (Greek, Cyrillic, Devanagari), Noto Sans Arabic, Heebo (Hebrew) and IPAexGothic (Japanese) from
-Python packages, WenQuanYi Micro Hei (Chinese, Korean) and Symbola (emoji) from Debian's (fonts-wqy-microhei,
-fonts-symbola); a font that is not installed is skipped, said once in the log. A line whose first strong character is
-right-to-left is laid out right to left: its runs in different fonts placed from the right.
+Pure Pillow; no Django. Box geometry mirrors memegen's template config; the faces each character is drawn with come
+from fonts.py. A line whose first strong character is right-to-left is laid out right to left: its runs in
+different faces placed from the right. Chinese and Japanese lines break between characters.
 Nothing is ever drawn on the picture but the text: no watermark.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.resources
-import importlib.util
 import io
 import itertools
-import logging
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import fontpkg
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageColor, ImageDraw, ImageFont, features
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from . import fonts
+from .fonts import Face, Run
 from .images import Animation, normalize_mode
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,59 +51,6 @@ _FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": 
 ANIMATED_FORMATS = {"GIF", "WEBP"}  # the formats an animation stays animated in
 PALETTE_SAMPLE_FRAMES = 8  # frames a GIF's one palette is taken from
 
-if features.check_feature("raqm"):
-    LAYOUT_ENGINE = ImageFont.Layout.RAQM
-else:
-    LAYOUT_ENGINE = ImageFont.Layout.BASIC
-    log.warning(
-        "Pillow was built without libraqm: text is laid out without shaping, so Arabic letters will not join and "
-        "right-to-left lines run left to right. Install Pillow's wheel (it bundles libraqm) to fix this."
-    )
-
-
-@dataclass(frozen=True)
-class Face:
-    """One font file at fixed variation axes: a fontpkg family, a file inside another installed Python package,
-    or (an absolute file) one that a Debian package installs."""
-
-    package: str
-    family: str
-    axes: tuple[tuple[str, float], ...] = ()  # variable-font (axis name, value)
-    file: str = ""  # inside the package (or absolute); "" asks fontpkg's registry for the family
-
-
-HEAVY = (("Weight", 800), ("Width", 62.5))  # bold and condensed, to sit well next to Anton
-ANTON = Face("fontpkg_anton", "Anton")
-NOTO_SANS_HEAVY = Face("fontpkg_noto_sans", "Noto Sans", HEAVY)
-NOTO_SANS = Face("fontpkg_noto_sans", "Noto Sans")
-KALAM = Face("fontpkg_kalam", "Kalam")
-NOTO_SANS_ARABIC = Face("fontpkg_noto_sans_arabic", "Noto Sans Arabic")
-HEEBO = Face("fontpkg_heebo", "Heebo")  # Hebrew
-IPAEX_GOTHIC = Face("japanize_matplotlib", "IPAexGothic", file="fonts/ipaexg.ttf")  # Japanese, and Chinese hanzi
-# Chinese characters that Japanese does not use, and Korean (Debian's fonts-wqy-microhei).
-WQY_MICROHEI = Face("fonts-wqy-microhei", "WenQuanYi Micro Hei", file="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-SYMBOLA = Face("fonts-symbola", "Symbola", file="/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
-
-
-def _scripts(axes: tuple[tuple[str, float], ...]) -> tuple[Face, ...]:
-    """The fonts every box falls back on, at the box font's weight where the font can vary it."""
-    return (
-        Face(NOTO_SANS_ARABIC.package, NOTO_SANS_ARABIC.family, axes),
-        Face(HEEBO.package, HEEBO.family, axes[:1]),  # Heebo varies its weight only
-        IPAEX_GOTHIC,
-        WQY_MICROHEI,
-        SYMBOLA,  # emoji, drawn in the text's colour and outlined like it
-    )
-
-
-# Faces tried in order for each character.
-FONTS: dict[str, tuple[Face, ...]] = {
-    "thick": (ANTON, NOTO_SANS_HEAVY, *_scripts(HEAVY)),
-    "thin": (NOTO_SANS, *_scripts(())),
-    "comic": (KALAM, NOTO_SANS, *_scripts(())),
-}
-
-Run = tuple[str, Face]  # text drawn in one call with one face
 Word = tuple[Run, ...]
 Token = tuple[Word, bool]  # a word, and whether it follows the one before with no space (inside CJK text)
 
@@ -307,7 +244,7 @@ def _box_layer(box: TextBox, text: str, size: tuple[int, int]) -> tuple[Image.Im
     left, top, width, height = _box_pixels(box, size)
     if not text or width < 1 or height < 1:
         return None
-    faces = _faces(box.font)
+    faces = fonts.box_faces(box.font)
     layout = _fit(_paragraphs(text, faces), faces, width, height)
     # Boxes saved before colours were checked may hold anything: such a colour is white, or the automatic outline.
     fill = ImageColor.getrgb(box.color) if is_colour(box.color) else (255, 255, 255)
@@ -343,87 +280,10 @@ def _composite(canvas: Image.Image, layer: Image.Image, corner: tuple[int, int])
         canvas.paste(layer, (left, top), layer)
 
 
-# --- fonts and glyph coverage ----------------------------------------------
-
-
-@functools.cache
-def _faces(font: str) -> tuple[Face, ...]:
-    """The box font's faces that are installed (a missing one is said once in the log)."""
-    faces = tuple(face for face in FONTS.get(font, FONTS["thick"]) if _font_path(face) is not None)
-    return faces or (ANTON,)
-
-
-@functools.cache
-def _font_path(face: Face) -> str | None:
-    if not face.file:
-        return _fontpkg_path(face)
-    if face.file.startswith("/"):
-        path = Path(face.file)
-    else:
-        # find_spec, not an import: the package may be heavy to import (japanize_matplotlib loads matplotlib).
-        spec = importlib.util.find_spec(face.package)
-        path = Path(spec.submodule_search_locations[0], face.file) if spec else None
-    if path is None or not path.is_file():
-        log.warning("font %s is not installed (package %s): its characters show as boxes", face.family, face.package)
-        return None
-    return str(path)
-
-
-def _fontpkg_path(face: Face) -> str:
-    try:
-        return str(fontpkg.path(face.family))
-    except fontpkg.FontpkgError:
-        # The registry can miss a family; the package's files/ folder still has it.
-        files = importlib.resources.files(face.package) / "files"
-        fonts = [f for f in files.iterdir() if f.name.endswith((".ttf", ".otf"))]
-        return str(min(fonts, key=lambda f: ("Italic" in f.name, f.name)))
-
-
-@functools.cache
-def _coverage(path: str) -> frozenset[int]:
-    with TTFont(path, lazy=True, fontNumber=0) as font:  # the first font of a collection (.ttc), as Pillow's
-        return frozenset(font["cmap"].getBestCmap())
-
-
-@functools.lru_cache(maxsize=128)  # a face costs ~0.2 MB; the sizes in use repeat
-def _font(face: Face, size: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(_font_path(face), size, layout_engine=LAYOUT_ENGINE)
-    if face.axes:
-        wanted = dict(face.axes)
-        axes = font.get_variation_axes()
-        font.set_variation_by_axes([wanted.get(a["name"].decode(), a["default"]) for a in axes])
-    return font
-
-
-def _face_for(ch: str, faces: tuple[Face, ...], current: Face) -> Face:
-    # Combining marks and joiners stay in their neighbour's run so shaping isn't split.
-    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return current
-    for face in faces:
-        if ord(ch) in _coverage(_font_path(face)):
-            return face
-    # No face has it: draw it anyway with the last face. It shows as a missing-glyph
-    # box, which tells the reader something was there; dropping it could silently
-    # turn a whole line into nothing.
-    return faces[-1]
-
-
-def _segment(word: str, faces: tuple[Face, ...]) -> Word:
-    tagged = []
-    face = faces[0]
-    for ch in word:
-        face = _face_for(ch, faces, face)
-        tagged.append((ch, face))
-    return tuple(
-        ("".join(ch for ch, _ in group), face)
-        for face, group in itertools.groupby(tagged, key=lambda pair: pair[1])
-    )
-
-
 def _paragraphs(text: str, faces: tuple[Face, ...]) -> list[list[Token]]:
     # Typed newlines are kept as forced breaks.
     return [
-        [(_segment(piece, faces), glued) for word in line.split() for piece, glued in _breakable(word)]
+        [(fonts.segment(piece, faces), glued) for word in line.split() for piece, glued in _breakable(word)]
         for line in text.splitlines()
     ]
 
@@ -478,7 +338,7 @@ def _layout(
     last_resort: bool,
 ) -> Layout | None:
     """Wrap at one size; None when it cannot fit, unless this is the last resort."""
-    font = _font(faces[0], size)
+    font = fonts.face_font(faces[0], size)
     stroke = max(1, round(size / 15))
     pitch = _cap_height(faces[0], size) + font.getmetrics()[1] + 2 * stroke
     # One line more than can show is enough to know the block overflows.
@@ -529,11 +389,11 @@ def _wrap(
 
 @functools.lru_cache(maxsize=512)
 def _cap_height(face: Face, size: int) -> int:
-    return -_font(face, size).getbbox("H", anchor="ls")[1]
+    return -fonts.face_font(face, size).getbbox("H", anchor="ls")[1]
 
 
 def _word_width(word: Word, size: int) -> float:
-    return sum(_font(face, size).getlength(text) for text, face in word)
+    return sum(fonts.face_font(face, size).getlength(text) for text, face in word)
 
 
 def _break_word(word: Word, size: int, max_width: float) -> Iterator[tuple[Word, float]]:
@@ -541,7 +401,7 @@ def _break_word(word: Word, size: int, max_width: float) -> Iterator[tuple[Word,
     piece: list[Run] = []
     piece_width = 0.0
     for text, face in word:
-        font = _font(face, size)
+        font = fonts.face_font(face, size)
         for ch in text:
             ch_width = font.getlength(ch)
             if piece and piece_width + ch_width > max_width:
@@ -576,7 +436,7 @@ def _ink_extent(runs: list[Run], size: int) -> tuple[float, float]:
     # Measured without the outline: stroking glyphs just to measure is slow.
     if not runs:
         return 0.0, 0.0
-    boxes = [_font(face, size).getbbox(text, anchor="ls") for text, face in runs]
+    boxes = [fonts.face_font(face, size).getbbox(text, anchor="ls") for text, face in runs]
     return min(box[1] for box in boxes), max(box[3] for box in boxes)
 
 
@@ -609,7 +469,7 @@ def _draw_layout(
 def _direction(runs: list[Run]) -> dict[str, str]:
     """The line's direction, from its first strong character (Unicode's rule for a paragraph), as draw.text's
     argument: it also puts a run's trailing space on the line's side. Basic layout knows no direction."""
-    if LAYOUT_ENGINE != ImageFont.Layout.RAQM:
+    if fonts.LAYOUT_ENGINE != ImageFont.Layout.RAQM:
         return {}
     for text, _ in runs:
         for ch in text:
@@ -627,11 +487,11 @@ def _place_runs(
     """Left x of each run on a line aligned in the box; a right-to-left line's runs go from the right."""
     if direction.get("direction") == "rtl":
         runs = runs[::-1]
-    fonts = [_font(face, layout.size) for _, face in runs]
-    advances = [font.getlength(text) for (text, _), font in zip(runs, fonts)]
+    run_fonts = [fonts.face_font(face, layout.size) for _, face in runs]
+    advances = [font.getlength(text) for (text, _), font in zip(runs, run_fonts)]
     x = _line_start(sum(advances), layout.stroke, box_width, align)
     placed = []
-    for (text, _), font, advance in zip(runs, fonts, advances):
+    for (text, _), font, advance in zip(runs, run_fonts, advances):
         placed.append((x, text, font))
         x += advance
     return placed

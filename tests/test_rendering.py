@@ -10,17 +10,8 @@ import pytest
 import skimage.data
 from PIL import Image, ImageDraw, ImageFilter
 
-from generator.rendering import (
-    ANTON,
-    FONTS,
-    NOTO_SANS_HEAVY,
-    RESAMPLE,
-    TOP_AND_BOTTOM,
-    TextBox,
-    _segment,
-    render_meme,
-    style_text,
-)
+from generator.fonts import ANTON, FONTS, NOTO_SANS_HEAVY, segment
+from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, TextBox, render_meme, style_text
 
 MIDDLE = TextBox(x=0.25, y=0.35, width=0.5, height=0.3)
 WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
@@ -191,8 +182,8 @@ def test_any_script_renders_inside_its_box(text):
 def test_characters_anton_lacks_come_from_noto_sans():
     # Greek and Cyrillic have no glyphs in Anton; a per-pixel check could not
     # tell a fallback glyph from a missing-glyph box, so check the split itself.
-    assert _segment("ÉTÉ", FONTS["thick"]) == (("ÉTÉ", ANTON),)
-    assert _segment("MEMEЖλMEME", FONTS["thick"]) == (
+    assert segment("ÉTÉ", FONTS["thick"]) == (("ÉTÉ", ANTON),)
+    assert segment("MEMEЖλMEME", FONTS["thick"]) == (
         ("MEME", ANTON),
         ("Жλ", NOTO_SANS_HEAVY),
         ("MEME", ANTON),

@@ -12,7 +12,8 @@ from PIL import Image
 
 from generator.models import Template
 from generator.models import TextBox as TextBoxRow
-from generator.rendering import ANTON, KALAM, NOTO_SANS, RESAMPLE, TOP_AND_BOTTOM, TextBox, _faces, render_meme
+from generator.fonts import ANTON, KALAM, NOTO_SANS, box_faces
+from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, TextBox, render_meme
 
 from .test_import_templates import CONFIG, make_folder, run_import
 
@@ -35,9 +36,10 @@ def near(pixels: np.ndarray, colour, tolerance=30) -> int:
 
 
 def test_each_font_is_its_own_face():
-    assert (_faces("thick")[0], _faces("thin")[0], _faces("comic")[0]) == (ANTON, NOTO_SANS, KALAM)
-    assert _faces("no such font")[0] == ANTON
-    drawn = {font: render(grey(), [replace(MIDDLE, font=font)], ["Fonts differ"]) for font in ("thick", "thin", "comic")}
+    assert (box_faces("thick")[0], box_faces("thin")[0], box_faces("comic")[0]) == (ANTON, NOTO_SANS, KALAM)
+    assert box_faces("no such font")[0] == ANTON
+    drawn = {font: render(grey(), [replace(MIDDLE, font=font)], ["Fonts differ"])
+             for font in ("thick", "thin", "comic")}
     assert np.any(drawn["thick"] != drawn["thin"]) and np.any(drawn["thin"] != drawn["comic"])
     assert np.any(drawn["thick"] != drawn["comic"])
 

@@ -9,24 +9,19 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont, features
 
-from generator.rendering import (
+from generator import fonts
+from generator.fonts import (
     FONTS,
     LAYOUT_ENGINE,
-    MIN_FONT_SIZE,
     NOTO_SANS_ARABIC,
     SYMBOLA,
-    Layout,
-    TextBox,
-    _coverage,
-    _faces,
-    _fit,
-    _font,
-    _font_path,
-    _paragraphs,
-    _place_runs,
-    _segment,
-    render_meme,
+    box_faces,
+    face_coverage,
+    face_font,
+    face_path,
+    segment,
 )
+from generator.rendering import MIN_FONT_SIZE, Layout, TextBox, _fit, _paragraphs, _place_runs, render_meme
 
 from .conftest import make_meme
 
@@ -69,20 +64,20 @@ def test_every_script_lands_inside_its_box(script, font):
 @pytest.mark.parametrize("font", sorted(FONTS))
 @pytest.mark.parametrize("script", sorted(SAMPLES))
 def test_no_character_is_a_missing_glyph_box(script, font):
-    faces = _faces(font)
+    faces = box_faces(font)
     for word in SAMPLES[script].split():
-        for text, face in _segment(word, faces):
-            font_file = _coverage(_font_path(face))
+        for text, face in segment(word, faces):
+            font_file = face_coverage(face_path(face))
             for ch in text:
                 if unicodedata.category(ch) not in ("Mn", "Mc", "Cf"):
                     assert ord(ch) in font_file, f"{ch!r} ({face.family}) would be drawn as a box"
             # And what is drawn is not the font's own missing-glyph box.
-            notdef = _font(face, 40).getmask("\U0010fffd")
-            assert bytes(_font(face, 40).getmask(text)) != bytes(notdef) or text.isspace()
+            notdef = face_font(face, 40).getmask("\U0010fffd")
+            assert bytes(face_font(face, 40).getmask(text)) != bytes(notdef) or text.isspace()
 
 
 def test_text_without_spaces_wraps_between_characters_but_not_before_closing_marks():
-    faces = _faces("thick")
+    faces = box_faces("thick")
     sentence = "月曜日の朝、コーヒーがないと「何もできない」。"
     layout = _fit(_paragraphs(sentence, faces), faces, 300, 200)
     lines = ["".join(text for text, _ in runs) for runs in layout.lines]
@@ -92,19 +87,19 @@ def test_text_without_spaces_wraps_between_characters_but_not_before_closing_mar
 
 
 def test_emoji_come_from_symbola():
-    assert _font_path(SYMBOLA) is not None, "install Debian's fonts-symbola (.ci/run does)"
-    assert {face for _, face in _segment("🔥😂", _faces("thick"))} == {SYMBOLA}
+    assert face_path(SYMBOLA) is not None, "install Debian's fonts-symbola (.ci/run does)"
+    assert {face for _, face in segment("🔥😂", box_faces("thick"))} == {SYMBOLA}
 
 
 def test_arabic_letters_are_joined():
     # Shaped, a word is its letters' joining forms, narrower than the letters drawn apart.
-    font = _font(NOTO_SANS_ARABIC, 40)
+    font = face_font(NOTO_SANS_ARABIC, 40)
     word = "مرحبا"
     assert font.getlength(word) < 0.9 * sum(font.getlength(letter) for letter in word)
 
 
 def test_a_right_to_left_lines_first_word_is_drawn_rightmost():
-    font = _font(NOTO_SANS_ARABIC, 40)
+    font = face_font(NOTO_SANS_ARABIC, 40)
 
     def drawn(text):
         image = Image.new("L", (500, 80))
@@ -119,7 +114,7 @@ def test_a_right_to_left_lines_first_word_is_drawn_rightmost():
 
 
 def test_runs_of_a_right_to_left_line_are_placed_from_the_right():
-    faces = _faces("thick")
+    faces = box_faces("thick")
     runs = [("مرحبا ", faces[2]), ("🔥", SYMBOLA)]
     layout = Layout(size=40, stroke=2, pitch=50, lines=[runs], top=-30, bottom=10)
     placed = _place_runs(runs, layout, 400, "center", {"direction": "rtl"})
@@ -141,12 +136,10 @@ def test_a_memes_alt_text_is_its_caption(alice, client_for, template):
 @pytest.fixture
 def basic_layout(monkeypatch):
     """The renderer as on a Pillow built without libraqm."""
-    import generator.rendering as rendering
-
-    monkeypatch.setattr(rendering, "LAYOUT_ENGINE", ImageFont.Layout.BASIC)
-    rendering._font.cache_clear()
+    monkeypatch.setattr(fonts, "LAYOUT_ENGINE", ImageFont.Layout.BASIC)
+    fonts.face_font.cache_clear()
     yield
-    rendering._font.cache_clear()  # no basic-layout font stays cached for the tests after
+    fonts.face_font.cache_clear()  # no basic-layout font stays cached for the tests after
 
 
 def test_without_raqm_every_script_still_renders_inside_its_box(basic_layout):
@@ -155,4 +148,4 @@ def test_without_raqm_every_script_still_renders_inside_its_box(basic_layout):
         inside = np.zeros_like(mask)
         inside[90:210, 40:360] = True
         assert np.count_nonzero(mask & ~inside) == 0 and np.count_nonzero(mask & inside) > 1000
-    assert _font(NOTO_SANS_ARABIC, 40).layout_engine == ImageFont.Layout.BASIC
+    assert face_font(NOTO_SANS_ARABIC, 40).layout_engine == ImageFont.Layout.BASIC
