@@ -44,13 +44,14 @@ class Face:
     family: str
     axes: tuple[tuple[str, float], ...] = ()  # variable-font (axis name, value)
     file: str = ""  # inside the package (or absolute); "" asks fontpkg's registry for the family
+    weight: int = 400  # which of a fontpkg family's files, for families that ship one file per weight
 
 
 HEAVY = (("Weight", 800), ("Width", 62.5))  # bold and condensed, to sit well next to Anton
 ANTON = Face("fontpkg_anton", "Anton")
 NOTO_SANS_HEAVY = Face("fontpkg_noto_sans", "Noto Sans", HEAVY)
 NOTO_SANS = Face("fontpkg_noto_sans", "Noto Sans")
-KALAM = Face("fontpkg_kalam", "Kalam")
+KALAM = Face("fontpkg_kalam", "Kalam", weight=700)  # bold: the regular's strokes are thin for a meme
 NOTO_SANS_ARABIC = Face("fontpkg_noto_sans_arabic", "Noto Sans Arabic")
 HEEBO = Face("fontpkg_heebo", "Heebo")  # Hebrew
 IPAEX_GOTHIC = Face("japanize_matplotlib", "IPAexGothic", file="fonts/ipaexg.ttf")  # Japanese
@@ -106,7 +107,7 @@ def face_path(face: Face) -> str | None:
 
 def _fontpkg_path(face: Face) -> str:
     try:
-        return str(fontpkg.path(face.family))
+        return str(fontpkg.path(face.family, weight=face.weight))
     except fontpkg.FontpkgError:
         # The registry can miss a family; the package's files/ folder still has it.
         files = importlib.resources.files(face.package) / "files"
