@@ -1,5 +1,6 @@
-"""Words the generator must never write: a small built-in list of slurs, stored as SHA-256 hashes of the
-lower-case word so that this file does not print them. Generation masks their logits; it does not filter after."""
+"""Words the generator must never write: a small built-in list of slurs and of words for sexual violence, stored
+as SHA-256 hashes of the lower-case word so that this file does not print them. Generation masks their logits;
+it does not filter after."""
 from __future__ import annotations
 
 import hashlib
@@ -26,6 +27,20 @@ _BLOCKED_SHA256 = frozenset({
     "268651b3ece980102f18871fde07189372961e056f858ca147a28d004f876b03",
     "45cd3e1bb472d8e285a160a95f6409ec5ce86102e9caaaf0b63fc11db04ab559",
     "ee5a869b5ace6905c18930b814171beef8a7968dbc619a692d966c69464a0971",
+    "59cc3cb8a42973019cddacdee59e0aa7746ba6c203af78cefb453cb3a1b6610d",
+    "867d78976655050c6f3621a708b12be3eec80af71355b97bae7a6e50e52b3a1d",
+    "78a00d189cb84bce8b055cf325c0cc98e3440b89f9201390473b43a1fd581712",
+    "be2db2bf99f64685e99a8ccfb2edc983b0810a3869f0cb12a410a3d2757d7f66",
+    "a76d588d0047e3b043406060ba6170e2313f46f15a084d680464f881f1efeeb9",
+    "eb9b035455b44ae0c47b89aa899e181f65b6957b95fbe6d724e646e289b8de25",
+    "a6ee0e6b8b6a6ba1287f6d14dd0e97b37db9e1c1be07072c344957af0fa07506",
+    "0632813d1fd36b45a9ccdbdb5e04ae088b14c07548f460a3fb9345162f7d94c9",
+    "d7d34a40733b781818e489f6724cae6cf19170d051b4f94372efb304256daded",
+    "0cf97c16c9486c76e8190c969c2125ad961aa821cd74956333526f00450547ba",
+    "ab26f6966ee37fdf3b66775bf6d4f5541ae62ba85301ca534723a68cc7bfeba6",
+    "5af6e7f08d4bfea30f09574dbea03c26dd380e6ed71c1e9cc1869051a15074b0",
+    "3ef0b158edbfe22d12f0b0a9c59e00f7ee84a3f0730ba94c659502f9bb145056",
+    "82e695c9e75f5bc67deea8c67acb1c7bce3f633d533f9785804b500206348b89",
 })
 
 

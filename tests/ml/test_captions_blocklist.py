@@ -12,3 +12,8 @@ def test_blocked_word_is_blocked_whatever_its_case():
 
 def test_ordinary_words_pass():
     assert not any(is_blocked(word) for word in ("cat", "monday", "brian", "the"))
+
+
+def test_words_for_sexual_violence_are_blocked():
+    # The bundled model once wrote "i am a rapist" for a harmless title.
+    assert all(is_blocked(word) for word in ("rape", "raped", "rapist", "molester", "pedophile"))
