@@ -16,6 +16,7 @@ from gallery.services import meme_announce
 from .images import Animation, ImageRejected, open_image
 from .models import IN_GALLERY, Job, Meme, Template
 from .placement import boxes_off_faces
+from .queueing import QueueUnavailable, job_admit, job_enqueue
 from .rendering import TOP_AND_BOTTOM, TextBox, render_meme
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def job_create(
     boxes = boxes_clean(boxes, len(lines)) if boxes else []
     if background is not None and parent is None:
         upload_open(background)
+    job_admit(owner)
     job = Job.objects.create(
         owner=owner,
         kind=Meme.Source.MANUAL,
@@ -142,7 +144,7 @@ def job_create(
         stage="Waiting for a worker",
     )
     # Only once the row is committed can the worker find it.
-    transaction.on_commit(lambda: _enqueue(job))
+    transaction.on_commit(lambda: _enqueue_new(job))
     return job
 
 
@@ -165,6 +167,7 @@ def meme_remix(*, owner, parent: Meme, lines=None, is_public=None) -> Job:
 
 def job_create_titled(*, owner, template: Template, title, is_public=True) -> Job:
     """Queue a meme whose caption the model writes from a title (title mode)."""
+    job_admit(owner)
     job = Job.objects.create(
         owner=owner,
         kind=Meme.Source.TITLE,
@@ -173,7 +176,7 @@ def job_create_titled(*, owner, template: Template, title, is_public=True) -> Jo
         is_public=is_public,
         stage="Waiting for the caption model",
     )
-    transaction.on_commit(lambda: _enqueue(job))
+    transaction.on_commit(lambda: _enqueue_new(job))
     return job
 
 
@@ -181,6 +184,7 @@ def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_pu
     """Queue a meme made from a photo (photo mode): a worker reads the faces' expressions, then captions a template
     labelled with that expression, or the photo itself when `on_photo`. `face` picks a face, 0 the largest."""
     _field_clean("photo", upload_open, photo)
+    job_admit(owner)
     job = Job.objects.create(
         owner=owner,
         kind=Meme.Source.PHOTO,
@@ -191,7 +195,7 @@ def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_pu
         is_public=is_public,
         stage="Waiting for the expression reader",
     )
-    transaction.on_commit(lambda: _enqueue(job))
+    transaction.on_commit(lambda: _enqueue_new(job))
     return job
 
 
@@ -210,7 +214,7 @@ def job_face_choose(job: Job, face: int) -> Job:
     if not 0 <= face < len(job.faces):
         raise ValidationError(f"Choose a face between 0 and {len(job.faces) - 1}.")
     job_update(job, status=Job.Status.QUEUED, face=face, lines=[], candidates=[], progress=0.0, stage="Reading it")
-    transaction.on_commit(lambda: _enqueue(job))
+    transaction.on_commit(lambda: job_enqueue(job))
     return job
 
 
@@ -221,16 +225,17 @@ def job_choose(job: Job, candidate: int) -> Job:
     if not 0 <= candidate < len(job.candidates):
         raise ValidationError(f"Choose a caption between 0 and {len(job.candidates) - 1}.")
     job_update(job, status=Job.Status.QUEUED, lines=job.candidates[candidate], progress=0.5, stage="Drawing your choice")
-    transaction.on_commit(lambda: _enqueue(job))
+    transaction.on_commit(lambda: job_enqueue(job))
     return job
 
 
-def _enqueue(job: Job) -> None:
-    from .tasks import caption_job, photo_job, render_job
-
-    # Only jobs that still need a model go to the ml queue: the caption model, and first the expression reader.
-    task = render_job if job.lines else {Meme.Source.TITLE: caption_job, Meme.Source.PHOTO: photo_job}[job.kind]
-    task.delay(str(job.id))
+def _enqueue_new(job: Job) -> None:
+    """Queue a job just made; if the broker cannot take it, the job was never accepted: remove it, and say so."""
+    try:
+        job_enqueue(job)
+    except QueueUnavailable:
+        job.delete()
+        raise
 
 
 def job_run(job_id) -> Job | None:
@@ -253,6 +258,10 @@ def job_run(job_id) -> Job | None:
     except ImageRejected as error:
         return job_update(job, status=Job.Status.FAILED, error=f"The image could not be used: {error}")
     with transaction.atomic():
+        # Under the job's row lock: a second delivery of the job (a worker that was thought dead) makes no second meme.
+        if Job.objects.select_for_update().filter(pk=job.pk, status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]).exists():
+            job.refresh_from_db()
+            return job
         meme = job.meme or Meme(
             owner=job.owner, template=job.template, source=job.kind, is_public=job.is_public, parent=job.parent
         )

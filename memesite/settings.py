@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The database or the broker away, or the queue full: a 503 that says so, not a traceback.
+    "memesite.outages.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "memesite.urls"
@@ -110,6 +112,8 @@ elif env.bool("DATABASE_POOL", default=True):
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=20), "timeout": 10}
     }
+    # The pool checks a connection before lending it, so the site recovers by itself after PostgreSQL restarts.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -140,6 +144,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # The embedded mode serves uploads and memes itself; in production a web server or CDN does.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+STORAGES = {
+    "default": {"BACKEND": "memesite.storage.AtomicFileSystemStorage"},  # no half-written image, ever
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Limits on what users send (uploads are checked before any pixel is decoded).
 MEME_MAX_UPLOAD_BYTES = env.int("MEME_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
@@ -168,8 +176,8 @@ REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # A task whose worker died is handed out again after this long.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # A task whose worker died is handed out again after this long (longer than any task runs).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=600)}
 else:
     BROKER_DIR.mkdir(exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -196,7 +204,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ml.retrain_captions",
         "schedule": crontab(hour=env.int("RETRAIN_HOUR", default=3), minute=0),
     },
+    # Jobs whose message was lost (the broker restarted without it) are queued again; running one twice is safe.
+    "requeue-stale-jobs": {"task": "generator.requeue_stale_jobs", "schedule": env.float("JOB_REQUEUE_INTERVAL", default=60)},
+    "remove-orphan-media": {"task": "generator.remove_orphan_media", "schedule": crontab(hour=4, minute=30)},
 }
+# A job not finished and untouched for this many seconds is queued again.
+JOB_REQUEUE_AFTER = env.int("JOB_REQUEUE_AFTER", default=15 * 60)
+# Load shedding: each user may have this many memes waiting or being made (429 past it), and the whole site this
+# many waiting (503 past it: better a clear "try again" than a queue nobody will see the end of).
+MEME_MAX_JOBS_PER_USER = env.int("MEME_MAX_JOBS_PER_USER", default=10)
+MEME_MAX_QUEUED_JOBS = env.int("MEME_MAX_QUEUED_JOBS", default=1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Channels -----------------------------------------------------------------------------------

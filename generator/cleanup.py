@@ -1,0 +1,38 @@
+"""Removing media files that nothing refers to any more."""
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from .models import Job, Meme, Template
+
+# The folders our models write to; anything else under MEDIA_ROOT is not ours to remove.
+MEDIA_FOLDERS = ("memes", "backgrounds", "templates")
+
+
+def media_orphans(older_than: float) -> list[str]:
+    """Files in the models' media folders that no meme, job or template names, untouched for `older_than` seconds
+    (younger ones may belong to a meme being saved right now)."""
+    referenced = set()
+    for model, fields in ((Meme, ("image", "background")), (Job, ("background",)), (Template, ("image",))):
+        for names in model.objects.values_list(*fields):
+            referenced.update(name for name in names if name)
+    root = Path(settings.MEDIA_ROOT)
+    cutoff = time.time() - older_than
+    orphans = []
+    for folder in MEDIA_FOLDERS:
+        for path in (root / folder).rglob("*"):
+            name = path.relative_to(root).as_posix()
+            if path.is_file() and name not in referenced and path.stat().st_mtime < cutoff:
+                orphans.append(name)
+    return sorted(orphans)
+
+
+def media_orphans_remove(older_than: float = 24 * 60 * 60) -> list[str]:
+    """Remove the orphan media files; answers their names."""
+    orphans = media_orphans(older_than)
+    for name in orphans:
+        default_storage.delete(name)
+    return orphans
