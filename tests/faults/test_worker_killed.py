@@ -34,7 +34,9 @@ def test_a_job_whose_worker_is_killed_mid_render_completes_once(alice, private_r
     TextBox.objects.create(template=template, position=0, y=0.0, height=0.25)
     job = Job.objects.create(owner=alice, template=template, lines=["killed", "mid render"])
     # Queued as the site queues it: the task, by name, on the private broker.
-    Celery(broker=private_redis.url).send_task("generator.tasks.render_job", args=[str(job.id)], queue="default")
+    producer = Celery(broker=private_redis.url, set_as_current=False)  # the suite's own app stays the current one
+    producer.send_task("generator.tasks.render_job", args=[str(job.id)], queue="default")
+    producer.close()
 
     # A short visibility timeout: the broker hands an unacknowledged job out again soon after its worker died.
     env = site_env(REDIS_URL=private_redis.url, BROKER_VISIBILITY_TIMEOUT="1")
