@@ -90,8 +90,9 @@ class ErrorDocumentingSchema(AutoSchema):
     def _error_codes(self) -> list[int]:
         # 401: any call with a wrong or stale token. 403: a write refused (CSRF on a session, or not yours).
         # 429: every call is counted per user or address. 400: bad input. 404: no such object or page. 415: a body
-        # in a media type the operation does not take.
-        codes = [401, 429]
+        # in a media type the operation does not take. 503: the database or the job queue away for a moment, or the
+        # queue too long to take another meme (memesite.outages).
+        codes = [401, 429, 503]
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes += [400, 403]
             if self.method != "DELETE":
