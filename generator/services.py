@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from PIL import Image
+from redis.exceptions import RedisError
 
 from gallery.services import meme_announce
 
@@ -213,9 +214,7 @@ def job_face_choose(job: Job, face: int) -> Job:
         raise ValidationError("Only a finished photo-mode meme has faces to choose from.")
     if not 0 <= face < len(job.faces):
         raise ValidationError(f"Choose a face between 0 and {len(job.faces) - 1}.")
-    job_update(job, status=Job.Status.QUEUED, face=face, lines=[], candidates=[], progress=0.0, stage="Reading it")
-    transaction.on_commit(lambda: job_enqueue(job))
-    return job
+    return _job_redo(job, face=face, lines=[], candidates=[], progress=0.0, stage="Reading it")
 
 
 def job_choose(job: Job, candidate: int) -> Job:
@@ -224,8 +223,22 @@ def job_choose(job: Job, candidate: int) -> Job:
         raise ValidationError("Only a finished title-mode meme has captions to choose from.")
     if not 0 <= candidate < len(job.candidates):
         raise ValidationError(f"Choose a caption between 0 and {len(job.candidates) - 1}.")
-    job_update(job, status=Job.Status.QUEUED, lines=job.candidates[candidate], progress=0.5, stage="Drawing your choice")
-    transaction.on_commit(lambda: job_enqueue(job))
+    return _job_redo(job, lines=job.candidates[candidate], progress=0.5, stage="Drawing your choice")
+
+
+def _job_redo(job: Job, **changes) -> Job:
+    """Queue a finished job again with these changes; if the broker cannot take it, the job stays as it was."""
+    previous = {name: getattr(job, name) for name in [*changes, "status"]}
+    job_update(job, status=Job.Status.QUEUED, **changes)
+
+    def enqueue():
+        try:
+            job_enqueue(job)
+        except QueueUnavailable:
+            job_update(job, **previous)
+            raise
+
+    transaction.on_commit(enqueue)
     return job
 
 
@@ -374,12 +387,19 @@ def job_publish_draft(job: Job, words: list[str]) -> None:
     """The caption so far, word by word, while the model writes it."""
     from ml.captions.text import split_boxes
 
-    message = {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)}
-    async_to_sync(get_channel_layer().group_send)(job.group_name, message)
+    _job_tell(job, {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)})
 
 
 def job_publish(job: Job) -> None:
     from .serializers import JobSerializer
 
-    message = {"type": "job.update", "job": JobSerializer(job).data}
-    async_to_sync(get_channel_layer().group_send)(job.group_name, message)
+    _job_tell(job, {"type": "job.update", "job": JobSerializer(job).data})
+
+
+def _job_tell(job: Job, message: dict) -> None:
+    """Push to the job's watchers, if the channel layer can be reached: the job's row is what counts, and a page
+    that missed a message reads the row when it opens."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(job.group_name, message)
+    except (OSError, RedisError) as error:
+        log.warning("job %s: could not tell its watchers (%s)", job.id, error)

@@ -56,6 +56,14 @@ def test_making_memes_while_redis_is_down(alice, template, private_redis, site_e
     assert "queue is unavailable" in form.text and "Traceback" not in form.text
     # Neither refused meme was kept; the accepted one still waits.
     assert list(Job.objects.values_list("lines", flat=True)) == [["before", "the outage"]]
+    # Drawing a finished meme again with another caption is refused too, and leaves it as it was.
+    finished = Job.objects.create(owner=alice, kind=Meme.Source.TITLE, template=template, title="t", lines=["a", "b"],
+                                  candidates=[["a", "b"], ["c", "d"]], status=Job.Status.SUCCEEDED, progress=1.0)  # fmt: skip
+    redo = api.post(f"{address}/api/jobs/{finished.pk}/choose/", json={"candidate": 1})
+    assert redo.status_code == 503 and "queue is unavailable" in redo.json()["detail"]
+    finished.refresh_from_db()
+    assert (finished.status, finished.lines, finished.progress) == (Job.Status.SUCCEEDED, ["a", "b"], 1.0)
+    finished.delete()
 
     # Pages that need no broker still work.
     assert browser.get(f"{address}/", timeout=30).status_code == 200
