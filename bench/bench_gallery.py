@@ -7,7 +7,7 @@ client as a logged-in voter, so that the query of their own votes counts: p50/p9
 warm-up and the SQL queries of one (goal p95 <= 60 ms, <= 6 queries); the plans of those queries go to
 var/bench/gallery_plans.txt. Votes per second come from 32 keep-alive clients over loopback (one asyncio
 thread, raw sockets, so the client leaves the CPU to the server) against the real ASGI server, `runsite
---no-worker` with Redis as channel layer, so every vote is broadcast too (goal >= 400/s on 2 cores). Last, one
+--no-worker --processes <cores>` (BENCH_WEB_PROCESSES) with Redis as channel layer, so every vote is broadcast too (goal >= 400/s on 2 cores). Last, one
 query compares every meme's stored tally with its vote rows: any mismatch fails the bench.
 
 Run from the repository root: python bench/bench_gallery.py
@@ -39,6 +39,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 SIZES = {"users": 2000, "memes": 100_000, "votes": 1_000_000}
 REQUESTS, WARMUPS = 50, 5
 CLIENTS, VOTE_SECONDS = 32, 15
+# One server process per core, as `WEB_PROCESSES` would run it in production.
+SERVER_PROCESSES = int(os.environ.get("BENCH_WEB_PROCESSES", os.cpu_count() or 1))
 GOAL_PAGE_P95_MS, GOAL_PAGE_QUERIES, GOAL_VOTES_PER_S = 60, 6, 400
 BENCH_DIR = ROOT / "var" / "bench"
 PLANS = BENCH_DIR / "gallery_plans.txt"
@@ -188,7 +190,8 @@ def server_start(env: dict) -> tuple[subprocess.Popen, int]:
     server_env = {**env, "REDIS_URL": REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0", "LOG_LEVEL": "WARNING",
                   "THROTTLE_VOTE": "1000/second", "THROTTLE_USER": "1000/second"}  # measure the server, not the limits
     with SERVER_LOG.open("w") as log:
-        command = [sys.executable, str(ROOT / "manage.py"), "runsite", "--no-worker", "--host", "127.0.0.1"]
+        command = [sys.executable, str(ROOT / "manage.py"), "runsite", "--no-worker", "--host", "127.0.0.1",
+                   "--processes", str(SERVER_PROCESSES)]
         server = subprocess.Popen(
             [*command, "--port", str(port)], env=server_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
@@ -231,6 +234,7 @@ def votes_measure(env: dict) -> bool:
         server.wait(timeout=30)
     errors = sum(count for status, count in statuses.items() if status != "200")
     votes_per_s = statuses["200"] / seconds
+    print(f"# votes: {SERVER_PROCESSES} server process(es), {CLIENTS} clients, {seconds:.0f} s")
     print(f"gallery_votes_per_s: {votes_per_s:.0f} votes/s")
     print(f"gallery_vote_p50: {statistics.median(latencies):.1f} ms")
     print(f"gallery_vote_p95: {percentile(latencies, 0.95):.1f} ms")

@@ -173,6 +173,8 @@ CAPTION_GATE_TOLERANCE = env.float("CAPTION_GATE_TOLERANCE", default=0.0)
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Server processes `runsite --no-worker` starts on one port (one per core; more than one needs REDIS_URL).
+WEB_PROCESSES = env.int("WEB_PROCESSES", default=1)
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -4,7 +4,7 @@ import threading
 from daphne.endpoints import build_endpoint_description_strings
 from daphne.server import Server
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from memesite.celery import app as celery_app
 
@@ -20,8 +20,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-worker", action="store_true", help="Serve only; workers run elsewhere.")
+        parser.add_argument(
+            "--processes", type=int, default=settings.WEB_PROCESSES,
+            help="Server processes sharing the port (uvicorn's workers; default WEB_PROCESSES, 1). More than one "
+                 "needs --no-worker and Redis: the in-process channel layer reaches only its own process.",
+        )  # fmt: skip
 
-    def handle(self, host, port, no_worker, **options):
+    def handle(self, host, port, no_worker, processes, **options):
+        if processes < 1:
+            raise CommandError("--processes must be at least 1.")
+        if processes > 1:
+            self._serve_processes(host, port, no_worker, processes)
+            return
         from memesite.asgi import application
 
         worker = None if no_worker else self._start_worker()
@@ -32,6 +42,22 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.stop(in_sighandler=False)
+
+    def _serve_processes(self, host, port, no_worker, processes):
+        import uvicorn
+
+        if not no_worker or not settings.REDIS_URL:
+            raise CommandError(
+                "Several server processes need --no-worker and REDIS_URL: the embedded worker and channel layer "
+                "live inside one process, so the others would never hear its live messages."
+            )
+        self.stdout.write(f"Slowmeme is running at http://{host}:{port}/ ({processes} processes, workers separate)")
+        self.stdout.flush()
+        # One process per core: Django's request handling is CPU-bound Python, so one process uses one core.
+        uvicorn.run(
+            "memesite.asgi:application", host=host, port=port, workers=processes, lifespan="off",
+            log_level="warning", access_log=False,
+        )  # fmt: skip
 
     def _start_worker(self):
         celery_app.finalize()
