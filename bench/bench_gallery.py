@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import random
 import re
@@ -30,9 +29,9 @@ import sys
 import time
 import urllib.parse
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, Connection, percentile
+
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get("BENCH_GALLERY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slowmeme_gallery")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
@@ -60,12 +59,6 @@ def database_ensure() -> None:
 
 def manage(*args: str, env: dict) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest rank: the smallest value that at least `fraction` of the values do not exceed."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def data_set_ensure(env: dict) -> None:
@@ -155,22 +148,15 @@ def plans_write(out, name: str, path: str, queries: list[str]) -> list[str]:
 
 async def vote_client(port, token, targets, deadline, latencies, statuses):
     """One keep-alive connection voting on random memes until the deadline."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    rng = random.Random(token)
+    connection, rng = Connection(port), random.Random(token)
     while time.perf_counter() < deadline:
-        body = json.dumps({"value": rng.choice([1, 1, 1, -1, 0])}).encode()
-        head = (
-            f"PUT /api/memes/{rng.choice(targets)}/vote/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Token {token}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
         started = time.perf_counter()
-        writer.write(head.encode() + body)
-        response = await reader.readuntil(b"\r\n\r\n")
-        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", response)
-        await reader.readexactly(int(length.group(1)) if length else 0)
+        status, _ = await connection.request(
+            "PUT", f"/api/memes/{rng.choice(targets)}/vote/", token=token, body={"value": rng.choice([1, 1, 1, -1, 0])}
+        )
         latencies.append((time.perf_counter() - started) * 1000)
-        statuses[response.split(b" ", 2)[1].decode()] += 1
-    writer.close()
+        statuses[str(status)] += 1
+    connection.close()
 
 
 async def votes_drive(port: int, clients: list[tuple[str, list[int]]]) -> tuple[list[float], Counter, float]:

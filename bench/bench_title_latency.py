@@ -14,24 +14,19 @@ Title mode needs an active caption model: on a fresh site, the bundled ml/captio
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+from harness import (
+    PYTHON, ROOT, BenchError, Client, Site, clean_env, free_port, percentile, postgres_ready, redis_ready, wait_for_site,
+)
+
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slowmeme_bench")
 BUNDLED_MODEL = ROOT / "ml" / "captions" / "pretrained"
@@ -43,97 +38,7 @@ TITLES = [f"{subject} {situation}" for situation in SITUATIONS for subject in SU
 WARMUPS = 3
 POLL_SECONDS = 0.01
 GOAL_P95_MS = 400
-STARTUP_TIMEOUT, FIRST_JOB_TIMEOUT, JOB_TIMEOUT = 90, 90, 20
-
-
-class BenchError(Exception):
-    pass
-
-
-class Site:
-    """The processes of one site, each in its own process group, with their output in log files; stopping
-    ends every group, whatever happened."""
-
-    def __init__(self, env: dict, log_dir: Path):
-        self.env, self.log_dir, self.processes = env, log_dir, []
-
-    def manage(self, *args: str) -> None:
-        with open(self.log_dir / "manage.log", "a") as log:
-            subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, stdout=log, stderr=log, check=True)
-
-    def start(self, name: str, *args: str) -> None:
-        with open(self.log_dir / f"{name}.log", "w") as log:
-            process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
-        self.processes.append((name, process))
-
-    def check_running(self) -> None:
-        for name, process in self.processes:
-            if process.poll() is not None:
-                raise BenchError(f"{name} exited with {process.returncode}")
-
-    def stop(self) -> None:
-        for _, process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for _, process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-    def log_tails(self, lines: int = 15) -> str:
-        return "\n".join(
-            f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-            for path in sorted(self.log_dir.glob("*.log"))
-        )
-
-
-class Client:
-    def __init__(self, base: str):
-        self.base, self.token = base, None
-
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        data = json.dumps(body).encode() if body else None
-        request = urllib.request.Request(self.url(path), method=method, data=data)
-        request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Token {self.token}")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-
-    def url(self, path: str) -> str:
-        return path if path.startswith("http") else urllib.parse.urljoin(self.base, path)
-
-    def answers_200(self, path: str) -> bool:
-        try:
-            with urllib.request.urlopen(self.url(path), timeout=30) as response:
-                response.read()
-                return response.status == 200
-        except urllib.error.HTTPError:
-            return False
-
-    def sign_up(self) -> None:
-        _, body = self.call("POST", "/api/users/", {"username": "bench", "password": "a long benchmark password"})
-        self.token = body["token"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_site(site: Site, client: Client) -> None:
-    deadline = time.time() + STARTUP_TIMEOUT
-    while time.time() < deadline:
-        site.check_running()
-        try:
-            client.call("GET", "/api/templates/")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise BenchError("the site did not answer in time")
+FIRST_JOB_TIMEOUT, JOB_TIMEOUT = 90, 20
 
 
 def meme_request(number: int, manual: bool) -> dict:
@@ -176,12 +81,6 @@ def measure(site: Site, client: Client, jobs: int, manual: bool) -> tuple[list[f
     return timings, job
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest rank: the smallest value that at least `fraction` of the values do not exceed."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def report(mode: str, timings: list[float], last_job: dict, manual: bool) -> None:
     prefix = "manual_latency" if manual else "title_latency"
     if not manual:
@@ -221,39 +120,6 @@ def run_site(mode: str, env: dict, worker_apart: bool, jobs: int, manual: bool) 
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def clean_env() -> dict:
-    env = dict(os.environ)
-    for name in ("DATABASE_URL", "REDIS_URL", "CHANNELS_PREFIX", "MEDIA_ROOT", "CAPTION_MODELS_DIR"):
-        env.pop(name, None)
-    return env
-
-
-def redis_ready() -> str | None:
-    """Flush the benchmark's Redis database; None when done, else why it could not be."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        return f"Redis at {REDIS_URL} not reachable ({error})"
-    return None
-
-
-def postgres_ready() -> str | None:
-    """Create the benchmark's database when missing; None when it is there, else why not."""
-    url = urllib.parse.urlsplit(DATABASE_URL)
-    host, port, user = url.hostname or "127.0.0.1", str(url.port or 5432), url.username or "postgres"
-    command = ["createdb", "-h", host, "-p", port, "-U", user, url.path.lstrip("/")]
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=20, env=env)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"createdb could not run ({error})"
-    if result.returncode != 0 and "already exists" not in result.stderr:
-        return f"PostgreSQL at {host}:{port} not usable ({result.stderr.strip()})"
-    return None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manual", action="store_true", help="hand-written memes instead of title mode")
@@ -266,7 +132,7 @@ def main() -> int:
         print(f"# no caption model at {BUNDLED_MODEL}: skipped (--manual measures hand-written memes instead)")
         return 0
     succeeded = run_site("embedded", clean_env(), False, args.jobs, args.manual)
-    problem = redis_ready() or postgres_ready()
+    problem = redis_ready(REDIS_URL) or postgres_ready(DATABASE_URL)
     if problem:
         print(f"# redis: skipped: {problem}")
     else:
