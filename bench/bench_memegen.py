@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, free_port
+
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memesite.settings")
 
@@ -134,12 +134,6 @@ def their_timings(checkout: Path, python: Path, slug: str, lines: list[str], out
     return answer["first"], answer["times"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def serving(command: list[str], cwd: Path, env: dict, port: int, log: Path):
     """A server started for the bench, stopped after it; waits until it answers."""
@@ -156,7 +150,9 @@ def serving(command: list[str], cwd: Path, env: dict, port: int, log: Path):
             except OSError:
                 time.sleep(0.3)
         else:
-            raise RuntimeError(f"the server did not start: see {log}")
+            # The log lives in a scratch folder removed on the way out: say what it said.
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+            raise RuntimeError(f"the server did not start ({' '.join(command[:2])}); its output ended:\n{tail}")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
