@@ -10,6 +10,7 @@ Timings are wall-clock medians: on a shared machine, they move with its load (pr
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -47,7 +48,9 @@ WARMUPS = 3
 BATCH_N, BATCH_RUNS = 64, 5
 CUDA_N, CUDA_RUNS = 256, 5
 SINGLE_GOAL_MS, RATIO_GOAL = 50, 10
-LSTM_BATCHES, LSTM_WARMUP_BATCHES, LSTM_BATCH_SIZE, LSTM_THREADS = 40, 2, 128, 2
+LSTM_BATCHES, LSTM_WARMUP_BATCHES, LSTM_THREADS = 40, 2, 2
+# The network timed is the one the model folder was trained as (its config.json); these when it has none.
+ARCHITECTURE = ("dim", "hidden", "layers", "condition_dim", "head", "batch_size")
 
 
 def elapsed_ms(call: Callable[[], object]) -> float:
@@ -101,10 +104,11 @@ def bench_cuda(model_dir: Path) -> None:
     print(f"caption_cuda_per_second: {CUDA_N / (statistics.median(times) / 1000):.0f} captions/s")
 
 
-def bench_training(captions: Path, templates_dir: Path) -> None:
+def bench_training(captions: Path, templates_dir: Path, model_dir: Path) -> None:
     """word2vec on the whole training split, then a few LSTM batches timed and scaled to a full epoch; the same
-    splits, encoder and model as `python -m ml.captions train` builds."""
-    config = TrainConfig(batch_size=LSTM_BATCH_SIZE, threads=LSTM_THREADS)
+    splits, encoder and model as `python -m ml.captions train` builds for the model folder's architecture."""
+    trained_as = json.loads((model_dir / "config.json").read_text()) if (model_dir / "config.json").is_file() else {}
+    config = TrainConfig(**{name: trained_as[name] for name in ARCHITECTURE if name in trained_as}, threads=LSTM_THREADS)
     start = time.perf_counter()
     templates, splits = load_dataset(captions, templates_dir, holdout_fraction=config.holdout_fraction,
                                      cold_templates=config.cold_templates, seed=config.seed)  # fmt: skip
@@ -155,7 +159,7 @@ def main() -> int:
     elif not captions.is_file():
         print(f"# no captions at {captions}: training skipped")
     else:
-        bench_training(captions, templates_dir)
+        bench_training(captions, templates_dir, model_dir)
     return 0
 
 

@@ -1,6 +1,7 @@
 """The caption model as the site uses it: the corpus it learns from, the registry of trained versions,
 and the generator each worker process keeps loaded between tasks."""
 
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -132,14 +133,25 @@ def model_version_activate(version: CaptionModelVersion) -> CaptionModelVersion:
 
 
 def model_version_active() -> CaptionModelVersion:
-    """The version that writes captions now; on a fresh site, the bundled model, registered on first use."""
+    """The version that writes captions now; on a fresh site, the bundled model, registered on first use. A site
+    whose active model is the bundled one moves to the bundled model an upgrade brought: the folder's old files
+    are gone, and memes must not record the old name for text the new files wrote."""
     version = CaptionModelVersion.objects.filter(is_active=True).first()
-    if version is None:
+    if version is None or _bundle_replaced(version):
         with transaction.atomic():
             version = CaptionModelVersion.objects.select_for_update().filter(is_active=True).first()
-            if version is None:
+            if version is None or _bundle_replaced(version):
                 version = model_version_activate(model_version_register(BUNDLED_MODEL_DIR))
     return version
+
+
+@functools.cache
+def _bundled_version_name() -> str:
+    return json.loads((BUNDLED_MODEL_DIR / "config.json").read_text())["version"]
+
+
+def _bundle_replaced(version: CaptionModelVersion) -> bool:
+    return version.path == _stored_path(BUNDLED_MODEL_DIR) and version.name != _bundled_version_name()
 
 
 class _LoadedModel:

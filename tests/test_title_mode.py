@@ -1,5 +1,7 @@
 """Title mode: a title becomes a caption written by the model in a real worker, streamed word by word."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -109,6 +111,22 @@ def test_fresh_site_registers_and_activates_the_bundled_model(db):
     version = caption_services.model_version_active()
     assert version.is_active and CaptionModelVersion.objects.get() == version
     assert caption_services.model_version_folder(version) == caption_services.BUNDLED_MODEL_DIR
+
+
+def test_a_site_on_the_bundled_model_moves_to_the_one_an_upgrade_brought(db):
+    if not (caption_services.BUNDLED_MODEL_DIR / "weights.pt").exists():
+        pytest.skip("no bundled model in this checkout")
+    bundled = caption_services.model_version_register(caption_services.BUNDLED_MODEL_DIR)
+    # What an older release registered from the same folder, active until now.
+    old = CaptionModelVersion.objects.create(name="captions-older-bundle", path=bundled.path, is_active=True)
+    bundled.delete()
+    version = caption_services.model_version_active()
+    assert version.name == json.loads((caption_services.BUNDLED_MODEL_DIR / "config.json").read_text())["version"]
+    assert version.is_active and not CaptionModelVersion.objects.get(pk=old.pk).is_active
+    # A model trained on the site stays active through an upgrade.
+    trained = CaptionModelVersion.objects.create(name="captions-trained-here", path="var/models/x")
+    caption_services.model_version_activate(trained)
+    assert caption_services.model_version_active() == trained
 
 
 def test_corpus_has_imported_captions_and_public_hand_written_ones(alice, template):
