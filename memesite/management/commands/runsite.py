@@ -1,6 +1,7 @@
 import socket
 import threading
 
+from celery.beat import EmbeddedService
 from daphne.endpoints import build_endpoint_description_strings
 from daphne.server import Server
 from django.conf import settings
@@ -35,11 +36,16 @@ class Command(BaseCommand):
         from memesite.asgi import application
 
         worker = None if no_worker else self._start_worker()
+        # Embedded, this process is the whole site, so it keeps the schedule too (stale jobs queued again, the
+        # nightly retraining, orphan media); on Redis, one `make beat` serves every machine.
+        schedule = None if no_worker or settings.REDIS_URL else self._start_schedule()
         self.stdout.write(f"Slowmeme is running at http://{host}:{port}/ (worker: {'separate' if no_worker else 'in this process'})")
         self.stdout.flush()
         try:
             Server(application=application, endpoints=build_endpoint_description_strings(host=host, port=port)).run()
         finally:
+            if schedule is not None:
+                schedule.stop()
             if worker is not None:
                 worker.stop(in_sighandler=False)
 
@@ -58,6 +64,11 @@ class Command(BaseCommand):
             "memesite.asgi:application", host=host, port=port, workers=processes, lifespan="off",
             log_level="warning", access_log=False,
         )  # fmt: skip
+
+    def _start_schedule(self):
+        schedule = EmbeddedService(celery_app, thread=True)
+        schedule.start()
+        return schedule
 
     def _start_worker(self):
         celery_app.finalize()
