@@ -25,19 +25,15 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import datetime
-from pathlib import Path
 
 from harness import (
-    PYTHON, BenchError, Client, Connection, Site, clean_env, free_port, percentile, postgres_ready, redis_ready,
-    wait_for_site,
+    BenchError, Client, Connection, Site, clean_env, on_fresh_site, percentile, postgres_ready, redis_ready,
 )  # fmt: skip
 
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 60))
@@ -209,35 +205,16 @@ def report(mode: str, tally: Tally, seconds: float, outcomes: Counter, job_ms: l
 
 
 def run_site(mode: str, env: dict, worker_apart: bool) -> bool:
-    var_dir = Path(tempfile.mkdtemp(prefix=f"slowmeme-load-{mode}-"))
-    port = free_port()
-    env = {**env, **UNTHROTTLED, "SLOWMEME_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1"}
-    site, client = Site(env, var_dir), Client(f"http://127.0.0.1:{port}/")
-    try:
-        site.manage("migrate", "--noinput")
-        site.manage("flush", "--noinput")  # the PostgreSQL database outlives a run
-        site.manage("load_starter_templates")
-        if worker_apart:
-            site.start("web", PYTHON, "manage.py", "runsite", "--port", str(port), "--no-worker",
-                       "--processes", str(WEB_PROCESSES))  # fmt: skip
-            site.start("worker", PYTHON, "-m", "celery", "-A", "memesite", "worker", "--queues", "default,ml",
-                       "--pool", "solo", "--loglevel", "WARNING")  # fmt: skip
-        else:
-            site.start("web", PYTHON, "manage.py", "runsite", "--port", str(port))
-        wait_for_site(site, client)
+    def measure(site: Site, client: Client, port: int) -> bool:
         users, memes = prepare(client)
         tally, jobs, heard, seconds = asyncio.run(load(port, users, memes))
         site.check_running()
         outcomes, job_ms = drained_jobs(client, jobs)
         mismatches = int(site.manage_output("shell", "-c", TALLY_CHECK).split()[-1])
         return report(mode, tally, seconds, outcomes, job_ms, heard, mismatches)
-    except Exception as error:  # noqa: BLE001 - whatever went wrong, say so, show the logs, go on to the next site
-        print(f"# {mode}: failed: {error!r}")
-        print(site.log_tails(), file=sys.stderr)
-        return False
-    finally:
-        site.stop()
-        shutil.rmtree(var_dir, ignore_errors=True)
+
+    env = {**env, **UNTHROTTLED, "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1"}
+    return on_fresh_site(mode, env, worker_apart, measure, web_options=("--processes", str(WEB_PROCESSES)))
 
 
 def main() -> int:

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from harness import (
-    PYTHON, ROOT, BenchError, Client, Site, clean_env, free_port, percentile, postgres_ready, redis_ready, wait_for_site,
+    ROOT, BenchError, Client, Site, clean_env, on_fresh_site, percentile, postgres_ready, redis_ready,
 )
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -90,34 +87,15 @@ def report(mode: str, timings: list[float], last_job: dict, manual: bool) -> Non
 
 
 def run_site(mode: str, env: dict, worker_apart: bool, jobs: int, manual: bool) -> bool:
-    """Migrate, start, sign up, measure, and stop every process started, even on failure; False if it failed."""
-    var_dir = Path(tempfile.mkdtemp(prefix=f"slowmeme-bench-{mode}-"))
-    port = free_port()
-    env = {**env, "SLOWMEME_VAR_DIR": str(var_dir), "THROTTLE_GENERATE": "10000/minute"}
-    site, client = Site(env, var_dir), Client(f"http://127.0.0.1:{port}/")
-    try:
-        site.manage("migrate", "--noinput")
-        # The PostgreSQL database outlives a run: empty it, so that no template points at a deleted image and
-        # the caption model is the bundled one, registered on first use as on any fresh site.
-        site.manage("flush", "--noinput")
-        site.manage("load_starter_templates")
-        serve_only = ["--no-worker"] if worker_apart else []
-        site.start("web", PYTHON, "manage.py", "runsite", "--port", str(port), *serve_only)
-        if worker_apart:
-            site.start("worker", PYTHON, "-m", "celery", "-A", "memesite", "worker", "--queues", "default,ml",
-                       "--pool", "solo", "--loglevel", "WARNING")  # fmt: skip
-        wait_for_site(site, client)
+    """Sign up, measure and report on a fresh site; False if it failed."""
+
+    def measure_jobs(site: Site, client: Client, port: int) -> bool:
         client.sign_up()
         timings, last_job = measure(site, client, jobs, manual)
         report(mode, timings, last_job, manual)
         return True
-    except Exception as error:  # noqa: BLE001 - whatever went wrong, say so, show the logs, go on to the next site
-        print(f"# {mode}: failed: {error!r}")
-        print(site.log_tails(), file=sys.stderr)
-        return False
-    finally:
-        site.stop()
-        shutil.rmtree(var_dir, ignore_errors=True)
+
+    return on_fresh_site(mode, {**env, "THROTTLE_GENERATE": "10000/minute"}, worker_apart, measure_jobs)
 
 
 def main() -> int:

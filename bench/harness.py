@@ -9,11 +9,14 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -143,6 +146,36 @@ class Connection:
         if self.writer is not None:
             self.writer.close()
             self.reader = self.writer = None
+
+
+def on_fresh_site(mode: str, env: dict, worker_apart: bool, measure: Callable[[Site, Client, int], bool],
+                  web_options: tuple[str, ...] = ()) -> bool:
+    """Migrate and empty a site (a PostgreSQL database outlives a run: no template may point at a deleted image,
+    and the caption model must be the bundled one, registered on first use as on any fresh site), load the
+    starter templates, serve it (`runsite`, its worker inside; worker_apart: `--no-worker` beside a `celery
+    worker`), run measure(site, client, port), and stop every process started, whatever happened. False when
+    something failed (said, with the processes' logs)."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"slowmeme-bench-{mode}-"))
+    port = free_port()
+    site, client = Site({**env, "SLOWMEME_VAR_DIR": str(var_dir)}, var_dir), Client(f"http://127.0.0.1:{port}/")
+    try:
+        site.manage("migrate", "--noinput")
+        site.manage("flush", "--noinput")
+        site.manage("load_starter_templates")
+        serve_only = ["--no-worker", *web_options] if worker_apart else []
+        site.start("web", PYTHON, "manage.py", "runsite", "--port", str(port), *serve_only)
+        if worker_apart:
+            site.start("worker", PYTHON, "-m", "celery", "-A", "memesite", "worker", "--queues", "default,ml",
+                       "--pool", "solo", "--loglevel", "WARNING")  # fmt: skip
+        wait_for_site(site, client)
+        return measure(site, client, port)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, say so, show the logs, go on to the next site
+        print(f"# {mode}: failed: {error!r}")
+        print(site.log_tails(), file=sys.stderr)
+        return False
+    finally:
+        site.stop()
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def free_port() -> int:
