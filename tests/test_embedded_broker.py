@@ -26,7 +26,8 @@ def produce(options: dict, first: int) -> None:
 
 
 def test_every_message_queued_while_the_consumer_polls_arrives_once(tmp_path):
-    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "polling_interval": 0}
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "polling_interval": 0,
+               "control_folder": str(tmp_path.parent / "control")}  # fmt: skip
     total, received, errors = PRODUCERS * MESSAGES_EACH, [], []
     # Producers in processes of their own, as web servers and workers are, writing while the consumer reads.
     context = multiprocessing.get_context("fork")
@@ -54,7 +55,8 @@ def test_every_message_queued_while_the_consumer_polls_arrives_once(tmp_path):
 
 
 def test_a_message_being_written_is_not_there_for_the_reader_until_it_is_whole(tmp_path, monkeypatch):
-    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
+               "control_folder": str(tmp_path.parent / "control")}  # fmt: skip
     with Connection("filesystem://", transport=Transport, transport_options=options) as connection:
         channel = connection.default_channel
         polls = []
