@@ -30,7 +30,7 @@ import time
 import urllib.parse
 from collections import Counter
 
-from harness import ROOT, Connection, percentile
+from harness import ROOT, TALLY_MISMATCHES_SQL, Connection, percentile
 
 sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get("BENCH_GALLERY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slowmeme_gallery")
@@ -196,6 +196,7 @@ def server_start(env: dict) -> tuple[subprocess.Popen, int]:
 def votes_measure(env: dict) -> bool:
     """Votes per second over the ASGI server; True when the goal was met without errors."""
     import redis
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
@@ -212,8 +213,6 @@ def votes_measure(env: dict) -> bool:
         (Token.objects.get_or_create(user=voter)[0].key, [pk for pk, owner in memes if owner != voter.pk])
         for voter in voters
     ]  # fmt: skip
-    from django.db import connection
-
     with connection.cursor() as cursor:
         # The VACUUM and the timed pages leave dirty pages behind; writing them now keeps that flush out of the votes.
         cursor.execute("CHECKPOINT")
@@ -238,13 +237,7 @@ def tallies_check() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT count(*) FROM generator_meme m LEFT JOIN (
-                 SELECT meme_id, count(*) FILTER (WHERE value = 1) AS ups, count(*) FILTER (WHERE value = -1) AS downs
-                 FROM gallery_vote GROUP BY meme_id) v ON v.meme_id = m.id
-               WHERE m.ups <> coalesce(v.ups, 0) OR m.downs <> coalesce(v.downs, 0)
-                  OR m.score <> coalesce(v.ups, 0) - coalesce(v.downs, 0)"""
-        )
+        cursor.execute(TALLY_MISMATCHES_SQL)
         mismatches = cursor.fetchone()[0]
     print(f"gallery_tally_mismatches: {mismatches} memes")
     return mismatches

@@ -33,7 +33,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from harness import (
-    BenchError, Client, Connection, Site, clean_env, on_fresh_site, percentile, postgres_ready, redis_ready,
+    STARTER_SLUGS, TALLY_MISMATCHES_SQL, BenchError, Client, Connection, Site, clean_env, on_fresh_site, percentile,
+    postgres_ready, redis_ready,
 )  # fmt: skip
 
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 60))
@@ -45,18 +46,15 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 USERS, MEMES_PER_USER, WATCHERS = CLIENTS, 2, 4
 READ_SHARE = 0.7
 READ_PAGES = ("/", "/new/", "/best/", "/top/?t=week", "meme", "/api/memes/?sort=hot")
-SLUGS = ("coffee", "astronaut", "chelsea-the-cat", "rocket", "cameraman", "astronaut-moon")
 JOB_DRAIN_SECONDS = 120
 # The site's own limits are tested elsewhere; here they would only measure themselves.
-UNTHROTTLED = {name: "100000/minute" for name in
-               ("THROTTLE_ANON", "THROTTLE_USER", "THROTTLE_VOTE", "THROTTLE_SIGNUP", "THROTTLE_LOGIN", "THROTTLE_GENERATE")}  # fmt: skip
-TALLY_CHECK = """
-from django.db.models import Count, Q
-from generator.models import Meme
-counted = Meme.objects.annotate(
-    u=Count("votes", filter=Q(votes__value=1)), d=Count("votes", filter=Q(votes__value=-1)))
-print(sum(1 for m in counted if (m.ups, m.downs, m.score) != (m.u, m.d, m.u - m.d)))
-"""
+THROTTLES = ("THROTTLE_ANON", "THROTTLE_USER", "THROTTLE_VOTE", "THROTTLE_SIGNUP", "THROTTLE_LOGIN",
+             "THROTTLE_GENERATE")
+UNTHROTTLED = dict.fromkeys(THROTTLES, "100000/minute")
+TALLY_CHECK = f"""from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute({TALLY_MISMATCHES_SQL!r})
+    print(cursor.fetchone()[0])"""
 
 
 class Tally:
@@ -82,11 +80,13 @@ async def reader_voter(port, user, memes, tally, deadline):
             if rng.random() < READ_SHARE:
                 page = rng.choice(READ_PAGES)
                 path = f"/m/{rng.choice(memes)['id']}/" if page == "meme" else page
-                status, _ = await connection.request("GET", path, token=user["token"] if path.startswith("/api") else None)
+                token = user["token"] if path.startswith("/api") else None
+                status, _ = await connection.request("GET", path, token=token)
                 tally.record("read", status, 200, started)
             else:
                 path = f"/api/memes/{rng.choice(others)['id']}/vote/"
-                status, _ = await connection.request("PUT", path, token=user["token"], body={"value": rng.choice((1, 1, -1, 0))})
+                body = {"value": rng.choice((1, 1, -1, 0))}
+                status, _ = await connection.request("PUT", path, token=user["token"], body=body)
                 tally.record("vote", status, 200, started)
     except (OSError, asyncio.IncompleteReadError) as error:
         tally.errors[f"connection {type(error).__name__}"] += 1
@@ -101,9 +101,11 @@ async def maker(port, users, tally, deadline, jobs):
     try:
         while next_at < deadline:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-            user, slug = users[number % len(users)], SLUGS[number % len(SLUGS)]
-            body = ({"source": "title", "template": slug, "title": f"load test {number}"} if number % 3 == 0
-                    else {"template": slug, "lines": [f"load test {number}", rng.choice(("so fast", "much load"))]})  # fmt: skip
+            user, slug = users[number % len(users)], STARTER_SLUGS[number % len(STARTER_SLUGS)]
+            if number % 3 == 0:
+                body = {"source": "title", "template": slug, "title": f"load test {number}"}
+            else:
+                body = {"template": slug, "lines": [f"load test {number}", rng.choice(("so fast", "much load"))]}
             started = time.perf_counter()
             status, content = await connection.request("POST", "/api/memes/", token=user["token"], body=body)
             tally.record("make", status, 202, started)
@@ -168,7 +170,8 @@ def prepare(client: Client) -> tuple[list[dict], list[dict]]:
         token = client.sign_up(f"load{number}")
         users.append({"name": f"load{number}", "token": token})
         for meme in range(MEMES_PER_USER):
-            body = {"template": SLUGS[(number + meme) % len(SLUGS)], "lines": [f"user {number}", f"meme {meme}"]}
+            slug = STARTER_SLUGS[(number + meme) % len(STARTER_SLUGS)]
+            body = {"template": slug, "lines": [f"user {number}", f"meme {meme}"]}
             jobs.append((token, client.call("POST", "/api/memes/", body)[1]["id"]))
     outcomes, _ = drained_jobs(client, jobs)
     if outcomes["succeeded"] != len(jobs):
@@ -182,7 +185,8 @@ def prepare(client: Client) -> tuple[list[dict], list[dict]]:
     return users, memes
 
 
-def report(mode: str, tally: Tally, seconds: float, outcomes: Counter, job_ms: list[float], heard: Counter, mismatches: int):
+def report(mode: str, tally: Tally, seconds: float, outcomes: Counter, job_ms: list[float], heard: Counter,
+           mismatches: int) -> bool:
     total = sum(len(values) for values in tally.latencies.values())
     print(f"# {mode}: {CLIENTS} clients, {MEMES_PER_S:g} memes/s asked for, {WATCHERS} watchers, {seconds:.0f} s")
     print(f"load_{mode}_requests_per_s: {total / seconds:.0f} requests/s")

@@ -21,13 +21,13 @@ import sys
 import time
 
 from harness import (
-    ROOT, BenchError, Client, Site, clean_env, on_fresh_site, percentile, postgres_ready, redis_ready,
+    ROOT, STARTER_SLUGS, BenchError, Client, Site, clean_env, on_fresh_site, percentile, postgres_ready,
+    redis_ready,
 )
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slowmeme_bench")
 BUNDLED_MODEL = ROOT / "ml" / "captions" / "pretrained"
-SLUGS = ("coffee", "astronaut", "chelsea-the-cat", "rocket", "cameraman", "astronaut-moon")
 SUBJECTS = ("my cat", "the intern", "my code", "monday", "the printer", "my diet", "the wifi", "my plants",
             "the weekend", "my alarm clock", "group projects")  # fmt: skip
 SITUATIONS = ("at 3 am", "on a friday", "before coffee")
@@ -39,7 +39,7 @@ FIRST_JOB_TIMEOUT, JOB_TIMEOUT = 90, 20
 
 
 def meme_request(number: int, manual: bool) -> dict:
-    slug, title = SLUGS[number % len(SLUGS)], TITLES[number % len(TITLES)]
+    slug, title = STARTER_SLUGS[number % len(STARTER_SLUGS)], TITLES[number % len(TITLES)]
     if manual:
         return {"template": slug, "lines": [title, "bench"]}
     return {"source": "title", "template": slug, "title": title}

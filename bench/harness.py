@@ -25,6 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 STARTUP_TIMEOUT = 90
+# The starter templates `load_starter_templates` gives a fresh site (its animated one aside).
+STARTER_SLUGS = ("coffee", "astronaut", "chelsea-the-cat", "rocket", "cameraman", "astronaut-moon")
+# Memes whose stored ups, downs or score differ from their vote rows, in one query (PostgreSQL and SQLite).
+TALLY_MISMATCHES_SQL = """SELECT count(*) FROM generator_meme m LEFT JOIN (
+      SELECT meme_id, count(*) FILTER (WHERE value = 1) AS ups, count(*) FILTER (WHERE value = -1) AS downs
+      FROM gallery_vote GROUP BY meme_id) v ON v.meme_id = m.id
+    WHERE m.ups <> coalesce(v.ups, 0) OR m.downs <> coalesce(v.downs, 0)
+       OR m.score <> coalesce(v.ups, 0) - coalesce(v.downs, 0)"""
 CONTENT_LENGTH = re.compile(rb"(?i)\r\ncontent-length: *(\d+)")
 CHUNKED = re.compile(rb"(?i)\r\ntransfer-encoding: *chunked")
 
@@ -46,7 +54,8 @@ class Site:
 
     def manage_output(self, *args: str) -> str:
         """A management command's standard output (for checks that print their answer)."""
-        return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True).stdout
+        command = [PYTHON, "manage.py", *args]
+        return subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, check=True).stdout
 
     def start(self, name: str, *args: str) -> None:
         with open(self.log_dir / f"{name}.log", "w") as log:
@@ -115,7 +124,9 @@ class Connection:
     def __init__(self, port: int):
         self.port, self.reader, self.writer = port, None, None
 
-    async def request(self, method: str, path: str, *, token: str | None = None, body: dict | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, *, token: str | None = None, body: dict | None = None
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         payload = json.dumps(body).encode() if body is not None else b""

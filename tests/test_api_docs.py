@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def asgi_status(path: str) -> int:
     """What the site's ASGI application (static files come before Django) answers for a GET of path."""
-    return async_to_sync(HttpCommunicator(application, "GET", path, headers=[(b"host", b"testserver")]).get_response)()["status"]
+    communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"testserver")])
+    return async_to_sync(communicator.get_response)()["status"]
 
 
 def test_swagger_ui_is_served_from_our_own_static_files():
