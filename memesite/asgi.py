@@ -2,7 +2,7 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+from memesite.handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memesite.settings")
 # Django must be set up before the consumers (and their models) are imported.

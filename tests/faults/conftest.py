@@ -196,12 +196,13 @@ def start_worker(tmp_path):
 @pytest.fixture
 def start_web(tmp_path):
     """start_web(env) serves the site (runsite, no worker; embedded=True: with its worker and schedule, as `make
-    run` does) on a free port; answers its address once it answers."""
+    run` does; options: more of runsite's) on a free port; answers its address once it answers."""
     started = []
 
-    def start(env, embedded: bool = False) -> str:
+    def start(env, embedded: bool = False, options: tuple[str, ...] = ()) -> str:
         port = free_port()
-        command = [sys.executable, "manage.py", "runsite", "--port", str(port), *([] if embedded else ["--no-worker"])]
+        serve_only = [] if embedded else ["--no-worker"]
+        command = [sys.executable, "manage.py", "runsite", "--port", str(port), *serve_only, *options]
         server = SiteProcess(command, env, tmp_path / "web.log")
         started.append(server)
         address = f"http://127.0.0.1:{port}"

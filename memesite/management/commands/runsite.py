@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Serve only; workers run elsewhere.")
         parser.add_argument(
             "--processes", type=int, default=settings.WEB_PROCESSES,
-            help="Server processes sharing the port (uvicorn's workers; default WEB_PROCESSES, 1). More than one "
+            help="Server processes sharing the port (uvicorn processes; default WEB_PROCESSES, 1). More than one "
                  "needs --no-worker and Redis: the in-process channel layer reaches only its own process.",
         )  # fmt: skip
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 worker.stop(in_sighandler=False)
 
     def _serve_processes(self, host, port, no_worker, processes):
-        import uvicorn
+        from memesite import serving
 
         if not no_worker or not settings.REDIS_URL:
             raise CommandError(
@@ -60,10 +60,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Slowmeme is running at http://{host}:{port}/ ({processes} processes, workers separate)")
         self.stdout.flush()
         # One process per core: Django's request handling is CPU-bound Python, so one process uses one core.
-        uvicorn.run(
-            "memesite.asgi:application", host=host, port=port, workers=processes, lifespan="off",
-            log_level="warning", access_log=False,
-        )  # fmt: skip
+        try:
+            serving.serve(host, port, processes)
+        except OSError as error:
+            raise CommandError(f"Can't serve on {host}:{port}: {error.strerror or error}") from error
 
     def _start_schedule(self):
         schedule = EmbeddedService(celery_app, thread=True)
