@@ -106,8 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif env.bool("DATABASE_POOL", default=True):
-    # The ASGI server runs each request in a thread of its own: a pool keeps their connections few and warm,
-    # where persistent per-thread connections would pile up to PostgreSQL's limit under load.
+    # Requests run in WEB_THREADS threads a server process, websocket consumers in threads of their own: a pool
+    # keeps their connections few and warm, where persistent per-thread ones would pile up towards PostgreSQL's limit.
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=20), "timeout": 10}
     }
@@ -174,6 +174,8 @@ CAPTION_GATE_TOLERANCE = env.float("CAPTION_GATE_TOLERANCE", default=0.0)
 REDIS_URL = env("REDIS_URL", default="")
 # Server processes `runsite --no-worker` starts on one port (one per core; more than one needs REDIS_URL).
 WEB_PROCESSES = env.int("WEB_PROCESSES", default=1)
+# Threads a server process runs requests in (memesite.handler); each holds a database connection while it works.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
