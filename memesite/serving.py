@@ -1,12 +1,12 @@
 """Several uvicorn processes on one port, each with a listening socket of its own (Linux's SO_REUSEPORT).
 
-uvicorn's own workers share one listening socket, so the connections that come before the last process is up
-all go to the ones already up, and a process that wakes accepts every connection waiting: 32 keep-alive clients
-that connected at once often all landed in one process while the other idled (195 votes/s in place of 340 in
-the vote benchmark). Here this process opens a listening socket for each server process before any starts,
-and the kernel spreads new connections over them by their addresses; connections that come before a process
-is up wait in its socket's queue. A process that dies is started again on its socket. Elsewhere (no
-SO_REUSEPORT that balances) uvicorn's own workers serve.
+uvicorn's own workers share one listening socket, so connections made before the last process is up all go to
+the ones already up, and keep-alive connections stay where they landed: the vote benchmark's 32 clients all
+ended in one process in a third of its runs, the other idling (195 votes/s in place of 340). Here this process
+opens a listening socket for each server process before any starts, and the kernel spreads new connections
+over them by their addresses; those that come before a process is up wait in its socket's queue, as they do
+while a process that died is started again on its socket. Elsewhere (no SO_REUSEPORT that balances)
+uvicorn's own workers serve.
 """
 
 import multiprocessing
