@@ -5,7 +5,7 @@ each process_view and the sync view all cross between the event loop and a worke
 crossings a request, in a thread started for that request alone, and a task watches for the client going away.
 Every view and middleware of this site is sync, so this handler builds the sync chain, as under WSGI, and runs
 it in a fixed pool of threads (WEB_THREADS a process), each keeping its database connection wrapper between
-requests as a WSGI server's threads do. On two cores that took the vote benchmark from 280 to about 450 votes/s.
+requests as a WSGI server's threads do. On two cores that took the vote benchmark from about 280 to 440-490 votes/s.
 Reading the body and sending the response stay in the event loop. A client that leaves mid-request can't stop
 a sync view anyway, so there is no disconnect watcher.
 """
