@@ -171,7 +171,7 @@ def test_a_missing_path_is_named(tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not ORIGINAL_LAYOUT_SAMPLE.is_dir(), reason="needs /work/shared/data")
+@pytest.mark.skipif(not ORIGINAL_LAYOUT_SAMPLE.is_dir(), reason="../shared/data is not beside the checkout")
 def test_the_real_original_layout_sample_imports():
     drake, skeleton = make_template("drake-hotline-bling"), make_template("waiting-skeleton")
     out, err = run_import(ORIGINAL_LAYOUT_SAMPLE)

@@ -193,6 +193,20 @@ def start_worker(tmp_path):
         worker.kill()
 
 
+def wait_for_first_answer(url: str, alive, output, deadline: float = 150) -> None:
+    """Until url answers 200. A fresh server on a busy machine may take many seconds over its first answer
+    (imports, the first schema): a slow answer, like a refused connection, is waited out, not a failure."""
+
+    def answers():
+        try:
+            return requests.get(url, timeout=(5, 30)).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            assert alive(), f"the web server stopped:\n{output()}"
+            return False
+
+    wait_for(answers, deadline, "the web server answering", interval=0.5)
+
+
 @pytest.fixture
 def start_web(tmp_path):
     """start_web(env) serves the site (runsite, no worker; embedded=True: with its worker and schedule, as `make
@@ -206,15 +220,7 @@ def start_web(tmp_path):
         server = SiteProcess(command, env, tmp_path / "web.log")
         started.append(server)
         address = f"http://127.0.0.1:{port}"
-
-        def answers():
-            try:
-                return requests.get(f"{address}/api/schema/", timeout=5).status_code == 200
-            except requests.ConnectionError:
-                assert server.process.poll() is None, f"the web server stopped:\n{server.output()}"
-                return False
-
-        wait_for(answers, 90, "the web server answering", interval=0.5)
+        wait_for_first_answer(f"{address}/api/schema/", lambda: server.process.poll() is None, server.output)
         return address
 
     yield start

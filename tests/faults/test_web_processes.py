@@ -16,7 +16,7 @@ from tests.faults.conftest import wait_for
 
 pytestmark = [
     pytest.mark.faults,
-    pytest.mark.timeout(180),
+    pytest.mark.timeout(300),  # a fresh server on a busy machine may take a while to answer first
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the balanced ports are Linux's"),
 ]

