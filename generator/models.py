@@ -178,9 +178,18 @@ class Meme(models.Model):
     def get_absolute_url(self):
         return reverse("gallery:meme", args=[self.pk])
 
+    # Written only by gallery.services under the meme's row lock (a queryset update).
+    TALLY_FIELDS = frozenset({"ups", "downs", "score", "hot", "best"})
+
     def save(self, *args, **kwargs):
         if self._state.adding:
             self.hot = ranking.hot(self.ups, self.downs, self.created_at)
+        elif kwargs.get("update_fields") is None:
+            # A meme read before a vote came in holds the old tally: saving it whole would undo that vote.
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.TALLY_FIELDS
+            ]  # fmt: skip
         super().save(*args, **kwargs)
 
     @property

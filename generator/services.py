@@ -283,10 +283,12 @@ def job_run(job_id) -> Job | None:
         meme.boxes = job.boxes
         meme.lines, meme.title, meme.model_version = job.lines, job.title, job.model_version
         meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.{extension}")
-        is_new = meme.pk is None
-        meme.save()
-        if is_new:
+        if meme.pk is None:
+            meme.save()
             transaction.on_commit(lambda: meme_announce(meme))
+        else:
+            # A redraw writes what it drew, nothing else: votes (and the owner's publishing) may have come since.
+            meme.save(update_fields=["template", "background", "boxes", "lines", "title", "model_version", "image"])
         job.meme = meme
         return job_update(job, status=Job.Status.SUCCEEDED, progress=1.0, stage="Done")
 

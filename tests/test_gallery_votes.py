@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -12,9 +13,10 @@ from accounts.models import User
 from gallery import ranking
 from gallery.models import Vote
 from gallery.services import vote_cast
-from generator.models import Meme
+from generator.models import Job, Meme
 
 from .conftest import make_meme, make_user
+from .test_making_memes import wait_for_job
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,50 @@ def test_concurrent_voters_flipping_votes_never_lose_one(alice, template):
         assert meme.hot == pytest.approx(ranking.hot(meme.ups, meme.downs, meme.created_at))
         assert meme.best == pytest.approx(ranking.best(meme.ups, meme.downs))
     assert Vote.objects.exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_votes_cast_while_the_owner_redraws_are_all_kept(celery_worker, alice, template, client_for):
+    """Voters (threads, each its own connection) vote on a meme while its owner picks caption after caption and
+    the real worker redraws it: a redraw writes the new image and lines, never the tally it read before drawing."""
+    meme = make_meme(alice, template, ["first", "caption"])
+    candidates = [["first", "caption"], ["second", "caption"], ["third", "one"], ["fourth", "one"]]
+    job = Job.objects.create(
+        owner=alice, kind=Meme.Source.TITLE, template=template, title="redraws", lines=candidates[0],
+        candidates=candidates, status=Job.Status.SUCCEEDED, meme=meme,
+    )  # fmt: skip
+    voters = [make_user(f"voter{number}") for number in range(6)]
+    redrawing, errors = threading.Event(), []
+
+    def vote_while_redrawing(voter: User, seed: int):
+        rng = random.Random(seed)
+        try:
+            while not redrawing.is_set():
+                vote_cast(voter, meme.pk, rng.choice([1, -1, 0, 1]))
+                time.sleep(0.001)
+        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote_while_redrawing, args=(voter, n)) for n, voter in enumerate(voters)]
+    for thread in threads:
+        thread.start()
+    owner = client_for(alice)
+    try:
+        for redraw in range(1, 9):
+            answer = owner.post(f"/api/jobs/{job.id}/choose/", {"candidate": redraw % 4}, format="json")
+            assert answer.status_code == 202
+            assert wait_for_job(job.id).status == Job.Status.SUCCEEDED
+    finally:
+        redrawing.set()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    assert mismatched_tallies() == []
+    meme.refresh_from_db()
+    assert meme.lines == candidates[0] and Vote.objects.filter(meme=meme).exists()
+    assert meme.hot == pytest.approx(ranking.hot(meme.ups, meme.downs, meme.created_at))
+    assert meme.best == pytest.approx(ranking.best(meme.ups, meme.downs))
