@@ -1,7 +1,8 @@
-"""What accounts do: sign up and manage API tokens."""
+"""What accounts do: sign up, manage API tokens, tell who is asking."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from .models import User
@@ -26,3 +27,11 @@ def token_rotate(*, user: User) -> Token:
 def token_get(*, user: User) -> Token:
     """The user's API token, made on first use; logging in for it again leaves other clients' copies working."""
     return Token.objects.get_or_create(user=user)[0]
+
+
+def request_user(request):
+    """Who is asking, on a plain page that API clients fetch too (an image's address): the owner of the API token
+    in the Authorization header, as the API would say, else the session's user. AuthenticationFailed for a bad
+    token."""
+    authenticated = TokenAuthentication().authenticate(request)
+    return authenticated[0] if authenticated else request.user

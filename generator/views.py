@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_POST, require_safe
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.services import request_user
 from expressions.services import face_label
 from gallery.selectors import memes_visible_to
 
@@ -143,7 +145,13 @@ def expression(request, job_id):
 def meme_image(request, meme_id, key, extension):
     """A meme's image at its stable address: kept by browsers and shared caches for a year when the meme is in the
     gallery (a new rendering gets a new address); only revalidated, by its viewer alone, when it is not."""
-    meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    try:
+        user = request_user(request)  # an API client follows image_url with its token
+    except AuthenticationFailed as error:
+        return HttpResponse(
+            str(error.detail), status=401, content_type="text/plain", headers={"WWW-Authenticate": "Token"}
+        )
+    meme = get_object_or_404(memes_visible_to(user), pk=meme_id)
     current = meme.get_image_url()
     if request.path != current:
         return redirect(current)  # an older rendering's address, or another extension: the image as it is now

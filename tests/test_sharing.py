@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from django.test import Client
 from PIL import Image
+from rest_framework.test import APIClient
 
+from accounts.services import token_get
 from generator import sharing
 
 from .conftest import make_meme
@@ -178,6 +180,18 @@ def test_a_private_memes_image_is_its_owners_alone_and_never_stored_by_shared_ca
     assert other.get(url).status_code == 404 and Client().get(url).status_code == 404
     hidden = make_meme(alice, template, is_hidden=True)
     assert Client().get(hidden.get_image_url()).status_code == 404
+
+
+def test_an_api_token_opens_its_users_private_image_as_the_session_does(alice, bob, template):
+    """A client that logs in with a token follows image_url with the same token; another's token or a wrong one
+    does not open it."""
+    meme = make_meme(alice, template, is_public=False)
+    token = {"HTTP_AUTHORIZATION": f"Token {token_get(user=alice).key}"}
+    url = APIClient().get(f"/api/memes/{meme.pk}/", **token).json()["image_url"]
+    response = Client().get(url, **token)
+    assert response.status_code == 200 and "Authorization" in response["Vary"]
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Token {token_get(user=bob).key}").status_code == 404
+    assert Client().get(url, HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
 
 
 def test_the_api_and_the_meme_page_give_the_stable_address(alice, template, client_for):
