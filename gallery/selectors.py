@@ -27,6 +27,14 @@ def memes_visible_to(user) -> QuerySet[Meme]:
     return memes.filter(IN_GALLERY)
 
 
+def tallies_of(memes: QuerySet[Meme]) -> list[dict]:
+    """The vote counts of these memes, in the shape the live gallery sends them."""
+    return [
+        {"meme": pk, "ups": ups, "downs": downs, "score": ups - downs}
+        for pk, ups, downs in memes.order_by("pk").values_list("pk", "ups", "downs")
+    ]
+
+
 def memes_in_gallery() -> QuerySet[Meme]:
     """The gallery: public memes that staff have not hidden, for everyone alike."""
     return Meme.objects.filter(IN_GALLERY).select_related("owner", "template")

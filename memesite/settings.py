@@ -225,7 +225,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="slowmeme")},
+            "CONFIG": {
+                # A consumer waits on Redis in blocking pops of 5 s; redis-py 8 gives every read a 5-s timeout too,
+                # so a quiet socket's read timed out and its consumer died (1011). Reads may take longer than the
+                # pop, and still end if Redis goes silent; keep-alive notices a peer that vanished.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_keepalive": True}],
+                "prefix": env("CHANNELS_PREFIX", default="slowmeme"),
+            },
         }
     }
 else:

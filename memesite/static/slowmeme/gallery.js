@@ -71,6 +71,10 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ watch: ids }));
   }
 
+  function removeMeme(id) {
+    document.querySelectorAll('li[data-meme="' + id + '"]').forEach((item) => item.remove());
+  }
+
   function showPublished(meme) {
     const list = document.querySelector("[data-live-new]");
     const wanted = list && list.dataset.liveNew;
@@ -114,6 +118,8 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/gallery/");
+    // Every (re)connection watches the page's memes; the answer holds their counts now, and the memes hidden
+    // meanwhile, so a page whose socket dropped catches up on what it missed.
     socket.onopen = () => {
       const ids = Array.from(document.querySelectorAll("[data-meme]"), (node) => Number(node.dataset.meme));
       watch(Array.from(new Set(ids)));
@@ -121,10 +127,11 @@
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "tally") showTally(message);
-      else if (message.type === "published") showPublished(message.meme);
-      else if (message.type === "hidden") {
-        document.querySelectorAll('li[data-meme="' + message.meme + '"]').forEach((item) => item.remove());
-      }
+      else if (message.type === "watching") {
+        message.tallies.forEach(showTally);
+        message.gone.forEach(removeMeme);
+      } else if (message.type === "published") showPublished(message.meme);
+      else if (message.type === "hidden") removeMeme(message.meme);
     };
     socket.onclose = () => setTimeout(connect, 2000);
   }
