@@ -150,8 +150,9 @@ def job_create(
 
 
 def memes_remixable_by(user):
-    """The memes one may remix: those in the gallery, and one's own."""
-    return Meme.objects.filter(IN_GALLERY | models.Q(owner=user.pk)).select_related("template")
+    """The memes one may remix: those in the gallery, and one's own unless staff hid it (a remix would publish
+    again what staff took down)."""
+    return Meme.objects.filter(IN_GALLERY | models.Q(owner=user.pk, is_hidden=False)).select_related("template")
 
 
 def meme_remix(*, owner, parent: Meme, lines=None, is_public=None) -> Job:

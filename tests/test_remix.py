@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from captions import services as caption_services
+from gallery.services import meme_hide
 from generator import services
 from generator.models import Job, Meme
 
@@ -56,6 +57,18 @@ def test_others_private_and_hidden_memes_cannot_be_remixed(parent, alice, bob, s
     own = remix_over_api(client_for(alice), private)  # one's own: yes, and as private as it was
     assert own.status_code == 202 and Job.objects.get(pk=own.json()["id"]).is_public is False
     assert remix_over_api(client_for(None), parent).status_code == 401
+
+
+def test_an_owner_cannot_remix_their_own_hidden_meme_back_into_the_gallery(parent, alice, sam, client_for):
+    meme_hide(parent, hidden=True)
+    assert remix_over_api(client_for(alice), parent).status_code == 404
+    assert remix_over_api(client_for(alice), parent, is_public=False).status_code == 404
+    owner = Client()
+    owner.force_login(alice)
+    assert f"/make/remix/{parent.pk}/" not in owner.get(parent.get_absolute_url()).content.decode()
+    assert owner.get(f"/make/remix/{parent.pk}/").status_code == 404
+    assert owner.post(f"/make/remix/{parent.pk}/", {"line_0": "again", "is_public": "on"}).status_code == 404
+    assert not Job.objects.exists()
 
 
 def test_a_meme_whose_template_is_gone_cannot_be_remixed(parent, bob, client_for):
