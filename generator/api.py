@@ -5,13 +5,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
 from expressions.services import face_label
 from gallery.api import GalleryActions
 from gallery.selectors import memes_visible_to
+from memesite.parsers import JSONParser
 
 from . import services
 from .models import Job, Template

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 
+from memesite.parsers import JSONField
+
 from .models import Job, Meme, Template, TextBox
 from .services import boxes_clean, lines_clean, title_clean, upload_open
 
@@ -48,7 +50,7 @@ class TemplateSerializer(serializers.ModelSerializer):
                 if isinstance(data.get(key), str):
                     try:
                         data[key] = json.loads(data[key])
-                    except ValueError as error:
+                    except (ValueError, RecursionError) as error:
                         raise serializers.ValidationError({key: "Send this as JSON text."}) from error
         return super().to_internal_value(data)
 
@@ -147,7 +149,7 @@ class ManualMemeSerializer(serializers.Serializer):
     template = SlugLookupField(slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True)
     image = serializers.ImageField(required=False, allow_null=True, help_text="Your own image instead of a template.")
     lines = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
-    boxes = serializers.JSONField(
+    boxes = JSONField(
         required=False, allow_null=True,
         help_text='With your own image: one box per line, [{"x": 0.1, "y": 0.05, "width": 0.8, "height": 0.2}, ...], '
         "fractions of the image (JSON text in a multipart form). Without: the top and bottom bands.",
@@ -225,10 +227,11 @@ class PhotoMemeSerializer(serializers.Serializer):
         help_text="Optional: what the caption is about (else the expression read).",
     )  # fmt: skip
     face = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, help_text="Which face to read: 0, the largest, unless set."
+        required=False, allow_null=True, min_value=0, help_text="Which face to read: 0, the largest, unless set.",
+        validators=Job._meta.get_field("face").validators,  # the column's range: a larger number cannot be stored
     )
     on_photo = serializers.BooleanField(default=False, help_text="Put the caption on the photo, not on a template.")
-    is_public = serializers.BooleanField(default=True)
+    is_public = serializers.BooleanField(default=False, help_text="Default: private, as a photo of a person should be.")
 
 
 class ManualJsonMemeSerializer(ManualMemeSerializer):
@@ -251,7 +254,9 @@ class MemeFormSerializer(serializers.Serializer):
     photo = serializers.FileField(required=False, help_text="photo (required): a photo with a face.")
     face = serializers.IntegerField(required=False, min_value=0, help_text="photo: which face to read.")
     on_photo = serializers.BooleanField(required=False, help_text="photo: put the caption on the photo.")
-    is_public = serializers.BooleanField(required=False)
+    is_public = serializers.BooleanField(
+        required=False, help_text="Default: public on a template, private on your own image or a photo."
+    )
 
 
 class ChooseFaceSerializer(serializers.Serializer):

@@ -62,7 +62,8 @@ def width_clean(value: str | None) -> int:
     """The width asked for in the query (?width=), or the site's usual width."""
     if value in (None, ""):
         return settings.MEME_RENDER_WIDTH
-    if not value.isdigit() or not MIN_WIDTH <= int(value) <= settings.MEME_URL_MAX_WIDTH:
+    # isdigit() alone takes "²" and other digits that int() refuses: ASCII digits only.
+    if not (value.isascii() and value.isdigit()) or not MIN_WIDTH <= int(value) <= settings.MEME_URL_MAX_WIDTH:
         raise ValidationError(f"The width is a number of pixels from {MIN_WIDTH} to {settings.MEME_URL_MAX_WIDTH}.")
     return int(value)
 
