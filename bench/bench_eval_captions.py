@@ -1,5 +1,7 @@
-"""Held-out numbers of the active caption model (the bundled one on a fresh site) against the trigram baseline,
-through `manage.py eval_captions` on the shared ImgFlip captions. Skipped when the data is not beside the project.
+"""Held-out numbers of the active caption model (the bundled one on a fresh site), through `manage.py
+eval_captions --corpus` on the shared ImgFlip captions: the model's training data rebuilt from them by its config,
+the baseline fitted on that, the fixed held-out memes and the templates it never trained on scored. Skipped when
+the data is not beside the project.
 
 Run from the repository root: python bench/bench_eval_captions.py [CAPTIONS.jsonl.gz TEMPLATES_DIR]
 """
@@ -25,7 +27,8 @@ def main() -> int:
         env.pop(name, None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True)
-    return subprocess.run([*manage, "eval_captions", "--captions", str(captions), "--templates", str(templates)], env=env).returncode
+    command = [*manage, "eval_captions", "--corpus", str(captions), "--templates", str(templates)]
+    return subprocess.run(command, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def imported_splits(seed: int = 0) -> tuple[list[CaptionRecord], list[CaptionRec
     records = list(imported_records())
     if not records:
         return [], []
-    splits = make_splits(records, holdout_fraction=0.05, cold_templates=0, seed=seed)
+    splits = make_splits(records, cold_templates=0, seed=seed)
     heldout = random.Random(seed).sample(splits.heldout, min(FIXED_HOLDOUT_MAX, len(splits.heldout)))
     return splits.train, heldout
 

@@ -1,6 +1,7 @@
 """train_captions and eval_captions on a small corpus held in the database."""
 
 import io
+import json
 import random
 
 import pytest
@@ -44,13 +45,27 @@ def test_train_registers_a_version_with_its_files_and_can_activate_it(corpus, se
     assert CaptionModelVersion.objects.get(is_active=True).name == "tiny-1"  # not activated unless asked
 
 
+def parse(output: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in output.splitlines())
+
+
 @pytest.mark.django_db
-def test_eval_prints_the_model_and_the_baseline_on_the_same_words(corpus):
+def test_eval_prints_the_model_and_the_baseline_on_the_same_words(corpus, tmp_path):
     run("train_captions", *TINY, "--name", "tiny-eval", "--activate", "--verbosity", "0")
-    lines = dict(line.split(": ", 1) for line in run("eval_captions", "--n-generate", "8").splitlines())
+    lines = parse(run("eval_captions", "--n-generate", "8"))
     assert lines["version"] == "tiny-eval"
     assert 1 < float(lines["perplexity"]) < 50 and 1 < float(lines["baseline_perplexity"]) < 50
     assert 0 < float(lines["distinct_2"]) <= 1 and 0 <= float(lines["copy_rate"]) <= 1
+    assert lines["unseen"].startswith("skipped")  # every template of the corpus trained it
+
+    # A file of a template the model never saw is a cold-start evaluation, scored whole.
+    new = tmp_path / "new.jsonl"
+    new.write_text("\n".join(
+        json.dumps({"t": "boats", "boxes": [f"my boat {i}", "sinks"], "title": "boats", "id": f"b{i}"}) for i in range(30)
+    ))
+    lines = parse(run("eval_captions", "--captions", str(new), "--n-generate", "8"))
+    assert (lines["heldout_captions"], lines["unseen_captions"]) == ("0", "30") and lines["seen"].startswith("skipped")
+    assert float(lines["unseen_perplexity"]) > 1 and float(lines["unseen_baseline_perplexity"]) > 1
 
 
 @pytest.mark.django_db
@@ -66,3 +81,5 @@ def test_eval_refuses_unknown_versions_and_missing_files(corpus, tmp_path):
         run("eval_captions", "--model", "nope")
     with pytest.raises(CommandError, match="is not a file"):
         run("eval_captions", "--model", "nope", "--captions", str(tmp_path / "missing.jsonl"))
+    with pytest.raises(CommandError, match="is not a file"):
+        run("eval_captions", "--corpus", str(tmp_path / "missing.jsonl"))

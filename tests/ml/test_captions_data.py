@@ -4,13 +4,14 @@ import json
 import pytest
 
 from ml.captions.data import (
+    COLD_START_TEMPLATES,
+    HELDOUT_PERCENT,
     CaptionRecord,
     complete_templates,
+    is_heldout,
     make_splits,
     read_captions,
     read_templates,
-    split_by_meme,
-    split_templates_out,
 )
 
 ROWS = [
@@ -31,8 +32,8 @@ def write_jsonl(path, rows, bad_line=None):
 def test_read_captions_plain_or_gzip_drops_blank_boxes(tmp_path, name):
     records = list(read_captions(write_jsonl(tmp_path / name, ROWS)))
     assert records == [
-        CaptionRecord("doge", ("SUCH TEST", "VERY WOW"), "Doge"),  # slugs lower-case, as the site's
-        CaptionRecord("grumpy-cat", ("NO",), "mondays"),
+        CaptionRecord("doge", ("SUCH TEST", "VERY WOW"), "Doge", meme_id="a"),  # slugs lower-case, as the site's
+        CaptionRecord("grumpy-cat", ("NO",), "mondays", meme_id="b"),
     ]
 
 
@@ -64,22 +65,29 @@ def test_complete_templates_infers_missing_ones_from_captions_and_index(tmp_path
 
 
 def many_records():
-    return [CaptionRecord(f"t{i % 20}", (f"caption {i}",)) for i in range(1000)]
+    templates = [*COLD_START_TEMPLATES[:3], *(f"t{i}" for i in range(17))]
+    return [CaptionRecord(templates[i % 20], (f"caption {i}",), meme_id=str(i)) for i in range(4000)]
 
 
-def test_split_by_meme_is_deterministic_and_disjoint():
-    train, heldout = split_by_meme(many_records(), 0.1, seed=3)
-    assert (train, heldout) == split_by_meme(many_records(), 0.1, seed=3)
-    assert len(heldout) == 100 and not set(train) & set(heldout)
+def test_the_heldout_memes_are_a_fixed_share_chosen_by_meme_id_alone():
+    records = many_records()
+    heldout = [r for r in records if is_heldout(r)]
+    assert abs(len(heldout) / len(records) - HELDOUT_PERCENT / 100) < 0.01
+    # The same meme is held out whatever its caption, title or template, and in whatever file or order it comes.
+    moved = [CaptionRecord("elsewhere", ("other words",), "a title", meme_id=r.meme_id) for r in reversed(records)]
+    assert {r.meme_id for r in moved if is_heldout(r)} == {r.meme_id for r in heldout}
 
 
-def test_split_templates_out_holds_out_whole_templates():
-    seen, cold = split_templates_out(many_records(), n=5)
-    assert len({r.template for r in cold}) == 5
-    assert not {r.template for r in seen} & {r.template for r in cold}
+def test_make_splits_holds_out_the_first_cold_templates_whole_and_the_fixed_memes():
+    splits = make_splits(many_records(), cold_templates=2)
+    assert {r.template for r in splits.cold_start} == set(COLD_START_TEMPLATES[:2])
+    assert COLD_START_TEMPLATES[2] in {r.template for r in splits.train}
+    assert all(is_heldout(r) for r in splits.heldout) and not any(is_heldout(r) for r in splits.train)
+    assert len(splits.train) + len(splits.heldout) + len(splits.cold_start) == 4000
+    assert not {r.template for r in splits.train + splits.heldout} & set(COLD_START_TEMPLATES[:2])
 
 
 def test_make_splits_limit_thins_only_training():
     full, limited = make_splits(many_records(), cold_templates=2), make_splits(many_records(), cold_templates=2, limit=50)
-    assert len(limited.train) == 50
+    assert len(limited.train) == 50 and set(limited.train) <= set(full.train)
     assert (limited.heldout, limited.cold_start) == (full.heldout, full.cold_start)
