@@ -16,8 +16,10 @@ from django.utils import timezone
 import ml.captions
 from gallery import ranking
 from generator.models import IN_GALLERY, Meme, Template
+from ml.captions import aliases
 from ml.captions.data import CaptionRecord, TemplateInfo
 from ml.captions.generate import CaptionGenerator, OnWord
+from ml.captions.safety import UnfitCaptions, listed_reason, offensive_reasons
 
 from .models import Caption, CaptionModelVersion
 
@@ -25,16 +27,21 @@ log = logging.getLogger(__name__)
 
 LIKED_HOLDOUT_PERCENT = 20
 LIKED_WINDOW = timedelta(days=30)
+# Rounds of drawing when the safety check drops candidates: a title the check objects to, which the model copies,
+# fails every round, and the user is told instead of kept waiting.
+CAPTION_ROUNDS = 3
 
 # The small model committed with the project: title mode works on a fresh machine before any training.
 BUNDLED_MODEL_DIR = Path(ml.captions.__file__).resolve().parent / "pretrained"
 
 
-def template_info(template: Template) -> TemplateInfo:
-    """What the model knows of a template: its words, and how many boxes to fill."""
+def template_info(template: Template, known: dict[str, list[str]] | None = None) -> TemplateInfo:
+    """What the model knows of a template: its words, and how many boxes to fill. Given the model's templates and
+    their aliases (`known`), the slug is the model's name for it (memegen's `drake` is the corpus's
+    `drake-hotline-bling`), so a template the model learned under another name gets its learned row."""
     boxes = list(template.boxes.all())
     return TemplateInfo(
-        slug=template.slug,
+        slug=(known is not None and aliases.resolve(template.slug, template.name, known)) or template.slug,
         name=template.name,
         n_boxes=len(boxes) or 2,
         tags=tuple(str(tag) for tag in template.tags),
@@ -161,6 +168,7 @@ class _LoadedModel:
 
     version: str | None = None
     generator: CaptionGenerator | None = None
+    known: dict[str, list[str]] = {}  # its templates' names and aliases (ml.captions.aliases)
     loads = 0
 
 
@@ -169,6 +177,7 @@ def caption_generator() -> CaptionGenerator:
     if _LoadedModel.version != version.name:
         log.info("loading caption model %s from %s", version.name, version.path)
         _LoadedModel.generator = CaptionGenerator.load(model_version_folder(version))
+        _LoadedModel.known = aliases.known_templates(model_version_folder(version))
         _LoadedModel.version = version.name
         _LoadedModel.loads += 1
     return _LoadedModel.generator
@@ -178,11 +187,42 @@ def captions_write(
     template: Template | TemplateInfo, title: str, *, n: int = 4, seed: int | None = None, on_word: OnWord | None = None
 ) -> tuple[list[list[str]], str]:
     """n candidate captions (one line per box of the template) for a title, and the model version that wrote them.
-    A TemplateInfo describes a picture that is no template (photo mode: the user's own photo)."""
+    A TemplateInfo describes a picture that is no template (photo mode: the user's own photo).
+
+    No candidate the safety check flags (ml.captions.safety) is returned: it is dropped and more are drawn, for
+    at most CAPTION_ROUNDS rounds (fewer than n come back only when the rounds ran out; UnfitCaptions when none is
+    clean). Words stream from the first round only, and a candidate stops streaming at the first word the
+    word-and-phrase filter objects to; the classifier judges whole candidates."""
     generator = caption_generator()
-    info = template if isinstance(template, TemplateInfo) else template_info(template)
-    candidates = generator.generate(title, info, n=n, seed=seed, on_word=on_word)
-    return candidates, generator.version
+    info = template if isinstance(template, TemplateInfo) else template_info(template, _LoadedModel.known)
+    kept: list[list[str]] = []
+    for round_ in range(CAPTION_ROUNDS):
+        streaming = _clean_stream(on_word) if on_word is not None and round_ == 0 else None
+        drawn = generator.generate(title, info, n=n, seed=None if seed is None else seed + round_, on_word=streaming)
+        reasons = offensive_reasons([" ".join(lines) for lines in drawn])
+        kept += [lines for lines, reason in zip(drawn, reasons) if reason is None]
+        if len(kept) >= n:
+            break
+        log.info("caption round %d: dropped %s for %r on %s", round_, [r for r in reasons if r], title, info.slug)
+    if not kept:
+        raise UnfitCaptions("No caption fit to show could be written for this title; please try another.")
+    return kept[:n], generator.version
+
+
+def _clean_stream(on_word: OnWord) -> OnWord:
+    """on_word for the words of candidates whose text so far passes the word-and-phrase filter."""
+    written: dict[int, list[str]] = {}
+    stopped: set[int] = set()
+
+    def forward(candidate: int, word: str) -> None:
+        words = written.setdefault(candidate, [])
+        words.append(word)
+        if candidate in stopped or listed_reason(" ".join(words)):
+            stopped.add(candidate)
+        else:
+            on_word(candidate, word)
+
+    return forward
 
 
 def model_train(config, *, resume: bool = False, progress: bool = True) -> CaptionModelVersion:

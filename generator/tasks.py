@@ -7,6 +7,8 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
+from ml.captions.safety import UnfitCaptions
+
 from . import cleanup, queueing, services
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,9 @@ def _run_with_retries(task, job_id: str) -> None:
         # Waiting will not bring a missing file back (a template's image, a model's weights): fail now, and say so.
         log.error("job %s: missing file %s", job_id, error.filename)
         services.job_fail(job_id, f"A file this meme needs is missing ({Path(error.filename or '').name or 'unknown'}).")
+    except UnfitCaptions as error:
+        # Drawing again would copy the same title: the user picks another.
+        services.job_fail(job_id, str(error))
     except (OSError, OperationalError, InterfaceError) as error:
         # Storage hiccups and a database restarting are worth another try, each later than the last; after the
         # last one the user is told.

@@ -20,9 +20,14 @@ from collections.abc import Iterable, Sequence
 # random ImgFlip captions): at 0.5 the classifier flags 8 of the ordinary lines ("kill the bugs" scores 0.54) and
 # 9.5% of the captions, at 0.7 3 lines and 6.1%, at 0.9 one ("i hate mondays", 0.91) and 3.4%, at 0.95 none and
 # 2.5%. Every offensive line scores over 0.9, and the real captions between 0.9 and 0.95 still hold threats and
-# slurs, so 0.9.
+# homophobic lines, so 0.9.
 CLASSIFIER_THRESHOLD = 0.9
 CLASSIFIER_CLASS = "offensive language"
+
+
+class UnfitCaptions(ValueError):
+    """No candidate caption passed the checks; the message is for the user."""
+
 
 # sha256 of the lower-case word or phrase -> class.
 _HASHED = {
