@@ -15,7 +15,14 @@ from generator.serializers import MemeSerializer, as_drf_error
 from . import services
 from .pagination import GalleryCursor
 from .selectors import gallery_memes, memes_visible_to
-from .serializers import GalleryQuerySerializer, HideSerializer, ReportSerializer, TallySerializer, VoteSerializer
+from .serializers import (
+    GalleryQuerySerializer,
+    HideSerializer,
+    PublishSerializer,
+    ReportSerializer,
+    TallySerializer,
+    VoteSerializer,
+)
 
 
 class GalleryActions:
@@ -73,6 +80,15 @@ class GalleryActions:
         serializer = HideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         meme = services.meme_hide(self._meme(request, pk), serializer.validated_data["hidden"])
+        return Response(MemeSerializer(meme, context={"request": request}).data)
+
+    @extend_schema(request=PublishSerializer, responses={200: MemeSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def publish(self, request, pk=None):
+        """Your own meme: show it in the public gallery ({"public": false} makes it private again)."""
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        meme = services.meme_publish(request.user, self._meme(request, pk), serializer.validated_data["public"])
         return Response(MemeSerializer(meme, context={"request": request}).data)
 
     @staticmethod

@@ -39,3 +39,7 @@ class ReportSerializer(serializers.Serializer):
 
 class HideSerializer(serializers.Serializer):
     hidden = serializers.BooleanField(default=True)
+
+
+class PublishSerializer(serializers.Serializer):
+    public = serializers.BooleanField(default=True, help_text="true: in the public gallery; false: private.")

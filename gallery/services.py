@@ -124,8 +124,24 @@ def meme_hide(meme: Meme, hidden: bool) -> Meme:
     meme.is_hidden = hidden
     meme.save(update_fields=["is_hidden"])
     if hidden:
-        transaction.on_commit(lambda: _group_send(meme_group(meme.pk), {"type": "meme.hidden", "meme": meme.pk}))
+        transaction.on_commit(lambda: _meme_withdrawn(meme))
     return meme
+
+
+def meme_publish(user, meme: Meme, public: bool) -> Meme:
+    """Its owner shows a meme in the gallery, or makes it private again (pages showing it drop it at once). Staff's
+    hiding still holds: a hidden meme made public stays out of the gallery."""
+    if meme.owner_id != user.pk:
+        raise PermissionDenied("Only its owner can publish a meme or make it private.")
+    if meme.is_public != public:
+        meme.is_public = public
+        meme.save(update_fields=["is_public"])
+        transaction.on_commit(lambda: meme_announce(meme) if public else _meme_withdrawn(meme))
+    return meme
+
+
+def _meme_withdrawn(meme: Meme) -> None:
+    _group_send(meme_group(meme.pk), {"type": "meme.hidden", "meme": meme.pk})
 
 
 def tally_announce(tally: Tally) -> None:

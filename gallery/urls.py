@@ -14,4 +14,5 @@ urlpatterns = [
     path("m/<int:meme_id>/vote/", views.vote, name="vote"),
     path("m/<int:meme_id>/report/", views.report, name="report"),
     path("m/<int:meme_id>/hide/", views.hide, name="hide"),
+    path("m/<int:meme_id>/publish/", views.publish, name="publish"),
 ]

@@ -99,6 +99,19 @@ def report(request, meme_id):
     return redirect("gallery:meme", meme_id)
 
 
+@login_required
+@require_POST
+def publish(request, meme_id):
+    """The owner's button: into the public gallery, or private again."""
+    meme = get_object_or_404(memes_visible_to(request.user), pk=meme_id)
+    try:
+        services.meme_publish(request.user, meme, public=request.POST.get("public") != "0")
+        messages.success(request, "The meme is public." if meme.is_public else "The meme is private.")
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+    return redirect("gallery:meme", meme_id)
+
+
 @staff_member_required
 @require_POST
 def hide(request, meme_id):

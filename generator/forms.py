@@ -111,4 +111,5 @@ class PhotoForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     on_photo = forms.BooleanField(required=False, label="Put the caption on my photo instead of a template")
-    is_public = forms.BooleanField(required=False, initial=True, label="Show it in the public gallery")
+    # A photo of a person is theirs to show: private unless they say otherwise.
+    is_public = forms.BooleanField(required=False, initial=False, label="Show it in the public gallery")

@@ -182,9 +182,10 @@ def job_create_titled(*, owner, template: Template, title, is_public=True) -> Jo
     return job
 
 
-def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_public=True) -> Job:
+def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_public=False) -> Job:
     """Queue a meme made from a photo (photo mode): a worker reads the faces' expressions, then captions a template
-    labelled with that expression, or the photo itself when `on_photo`. `face` picks a face, 0 the largest."""
+    labelled with that expression, or the photo itself when `on_photo`. `face` picks a face, 0 the largest.
+    Private unless asked otherwise: a photo of a person is theirs to show."""
     _field_clean("photo", upload_open, photo)
     job_admit(owner)
     job = Job.objects.create(
