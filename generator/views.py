@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
@@ -31,9 +32,11 @@ def pick(request):
     return render(request, "generator/pick.html", {"templates": templates, "query": query})
 
 
-@login_required
 def make(request, slug):
-    """Both ways to caption a template: lines written by hand, or a title for the caption model."""
+    """Both ways to caption a template: lines written by hand, or a title for the caption model. Anyone may look
+    (and try the preview); making the meme asks to log in."""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     template = get_object_or_404(Template.objects.prefetch_related("boxes"), slug=slug)
     wants_title = "title" in request.POST
     form = MemeForm(template.example_lines(), None if wants_title else request.POST or None)

@@ -11,7 +11,8 @@ from servestatic import ServeStaticASGI
 
 
 def static_files_first(application):
-    served = ServeStaticASGI(application, autorefresh=settings.DEBUG)
+    # root: files answered at the site's root, such as /favicon.ico, which browsers ask for on every page.
+    served = ServeStaticASGI(application, autorefresh=settings.DEBUG, root=settings.BASE_DIR / "memesite" / "root")
     prefix = "/" + settings.STATIC_URL.strip("/") + "/"
     # add_files lets a later directory replace an earlier one's file: add them last finder first.
     for finder in reversed(list(finders.get_finders())):

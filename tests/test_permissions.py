@@ -135,7 +135,7 @@ PAGE_CASES = [
     ("/m/{public}/", {ANON: 200, OTHER: 200}),
     ("/m/{private}/", {ANON: 404, OTHER: 404, OWNER: 200, STAFF: 200}),
     ("/make/", {ANON: 200, OTHER: 200}),
-    ("/make/{slug}/", {ANON: 302, OTHER: 200}),
+    ("/make/{slug}/", {ANON: 200, OTHER: 200}),  # anyone looks; making one asks to log in
     ("/make/jobs/{job}/", {ANON: 302, OTHER: 404, OWNER: 200}),
     ("/make/jobs/{job}/choose/", {ANON: 302, OTHER: 405, OWNER: 405}),
     ("/make/jobs/{job}/face/", {ANON: 302, OTHER: 405, OWNER: 405}),

@@ -9,6 +9,9 @@
       score.textContent = tally.score;
       score.title = tally.ups + " up, " + tally.downs + " down";
     });
+    document.querySelectorAll('[data-points="' + tally.meme + '"]').forEach((word) => {
+      word.textContent = tally.score === 1 ? "point" : "points";
+    });
   }
 
   function showOwnVote(form, vote) {

@@ -7,6 +7,8 @@
   const draft = box.querySelector(".draft");
   const result = document.getElementById("result");
   const candidates = document.getElementById("candidates");
+  const heading = document.getElementById("job-heading");
+  const memeLink = document.getElementById("meme-link");
 
   function showImage(meme) {
     let img = result.querySelector("img");
@@ -19,6 +21,10 @@
     }
     if (img.getAttribute("src") !== meme.image) img.src = meme.image;
     img.alt = meme.caption;
+    memeLink.querySelector("a").href = meme.url;
+    memeLink.hidden = false;
+    heading.textContent = "Your meme";
+    document.title = document.title.replace("Making your meme", "Your meme");
   }
 
   function show(message) {

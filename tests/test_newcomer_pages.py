@@ -1,0 +1,96 @@
+"""What a newcomer meets (issue 19's rough edges): a template opens before logging in, the job page says when the meme
+is made and links to it, plurals, a favicon, a 404 page with the site around it."""
+
+import re
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import HttpCommunicator
+from django.test import Client
+
+from generator.models import Job
+from memesite.asgi import application
+
+from .conftest import make_meme
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_anonymous_visitor_opens_a_template_and_is_asked_to_log_in_only_to_make_a_meme(template):
+    client = Client()
+    page = client.get(f"/make/{template.slug}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>Plain Grey</h1>" in html and f'href="/accounts/login/?next=/make/{template.slug}/"' in html
+
+    for form in ({"line_0": "top", "line_1": "bottom", "is_public": "on"}, {"title": "monday"}):
+        made = client.post(f"/make/{template.slug}/", form)
+        assert made.status_code == 302 and made["Location"] == f"/accounts/login/?next=/make/{template.slug}/"
+    assert not Job.objects.exists()
+
+
+def test_a_logged_in_visitor_is_not_asked_to_log_in_on_a_template(alice, template):
+    assert "/accounts/login/?next=" not in logged_in(alice).get(f"/make/{template.slug}/").content.decode()
+
+
+def test_a_finished_job_page_says_so_links_the_meme_and_marks_the_caption_in_use(alice, template):
+    meme = make_meme(alice, template, ["second", "caption"])
+    job = Job.objects.create(
+        owner=alice, template=template, title="mondays", lines=["second", "caption"], meme=meme,
+        candidates=[["first", "caption"], ["second", "caption"], ["third", "caption"]], status=Job.Status.SUCCEEDED,
+    )  # fmt: skip
+    html = logged_in(alice).get(job.get_absolute_url()).content.decode()
+
+    assert '<h1 id="job-heading">Your meme</h1>' in html and "<title>Your meme" in html
+    link = re.search(r'<p id="meme-link"\s*>.*?</p>', html, re.S)
+    assert link and f'href="{meme.get_absolute_url()}"' in link.group()
+    in_use = re.findall(r'<li aria-current="true"><span>(.*?)</span> <strong>\(in use\)</strong></li>', html)
+    assert in_use == ["second / caption"]
+    # Only the others can be chosen.
+    chosen = re.findall(r'name="candidate" value="(\d)"', html)
+    assert chosen == ["0", "2"]
+
+
+def test_a_job_page_still_making_the_meme_says_so_and_has_no_link_yet(alice, template):
+    job = Job.objects.create(owner=alice, template=template, lines=["slow"], status=Job.Status.RUNNING)
+    html = logged_in(alice).get(job.get_absolute_url()).content.decode()
+    assert '<h1 id="job-heading">Making your meme</h1>' in html
+    assert re.search(r'<p id="meme-link" hidden\s*>', html)
+
+
+@pytest.mark.parametrize("ups,words", [(1, "1</span> <span data-points=\"{pk}\">point</span>"),
+                                       (2, "2</span> <span data-points=\"{pk}\">points</span>"),
+                                       (0, "0</span> <span data-points=\"{pk}\">points</span>")])
+def test_one_point_is_a_point(alice, template, ups, words):
+    meme = make_meme(alice, template, ["count", "me"], ups=ups, score=ups)
+    assert words.format(pk=meme.pk) in Client().get(meme.get_absolute_url()).content.decode()
+
+
+def asgi_get(path: str) -> dict:
+    """What the whole site answers (static files are answered before Django)."""
+    communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"testserver")])
+    return async_to_sync(communicator.get_response)()
+
+
+def test_the_favicon_is_at_the_sites_root_and_every_page_names_it():
+    answer = asgi_get("/favicon.ico")
+    assert answer["status"] == 200
+    assert dict(answer["headers"])[b"content-type"] in (b"image/x-icon", b"image/vnd.microsoft.icon")
+    assert answer["body"][:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico"' in Client().get("/").content.decode()
+
+
+def test_a_page_not_found_has_the_sites_navigation_and_style(alice):
+    answer = logged_in(alice).get("/no-such-page/")
+    assert answer.status_code == 404
+    html = answer.content.decode()
+    assert "Nothing here" in html and "slowmeme/site.css" in html
+    assert 'href="/make/"' in html and 'href="/u/alice/"' in html  # the navigation, as on every page
+    # The API keeps its own format.
+    assert Client().get("/api/no-such-thing/").json()["code"] == "not_found"
