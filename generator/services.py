@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.template.defaultfilters import pluralize
 from PIL import Image
 from redis.exceptions import RedisError
 
@@ -52,7 +53,10 @@ def boxes_clean(boxes, line_count: int) -> list[dict]:
     if not isinstance(boxes, (list, tuple)) or not all(isinstance(box, dict) for box in boxes):
         raise ValidationError('Send the boxes as a list like [{"x": 0, "y": 0, "width": 1, "height": 0.2}].')
     if len(boxes) != line_count:
-        raise ValidationError(f"Give one box per line: {line_count} lines, {len(boxes)} boxes.")
+        raise ValidationError(
+            f"Give one box per line: {line_count} line{pluralize(line_count)}, "
+            f"{len(boxes)} box{pluralize(len(boxes), 'es')}."
+        )
     cleaned, errors = [], []
     for number, box in enumerate(boxes, start=1):
         try:
@@ -337,10 +341,11 @@ def job_read_photo(job: Job) -> Job:
         reading = photo_read(open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS))
     faces = reading_faces(reading)
     if not faces:
+        about = "your title" if job.title else "a photo with no face in it (give a title to say what about)"
         return job_update(
             job, faces=[], face=None, expression=reading.label, confidence=None, template=None, progress=0.1,
-            stage="No face found", notice="No face was found in your photo, so the meme is about that. "
-            "A face seen from the front, not too small, works best.",
+            stage="No face found", notice=f"No face was found in your photo, so the caption goes on the photo itself, "
+            f"about {about}. For a template that fits an expression, upload a photo with a face seen from the front.",
         )  # fmt: skip
     notices = []
     chosen = job.face if job.face is not None and job.face < len(faces) else 0

@@ -38,7 +38,7 @@ def post_own(client, lines, boxes=None, **extra):
         ([{"x": 0.1, "y": "top", "width": 0.5}], "Box 1: y, height must be a number between 0 and 1."),
         ([{"x": 0.1, "y": 0.1, "width": 0.01, "height": 0.2}], "Box 1: it is too small"),
         ([], None),  # an empty list is no boxes: the top and bottom bands
-        ([{"x": 0, "y": 0, "width": 1, "height": 0.2}] * 2, "Give one box per line: 1 lines, 2 boxes."),
+        ([{"x": 0, "y": 0, "width": 1, "height": 0.2}] * 2, "Give one box per line: 1 line, 2 boxes."),
         ({"x": 0}, "Send the boxes as a list"),
     ],
 )
