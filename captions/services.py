@@ -35,11 +35,12 @@ CAPTION_ROUNDS = 3
 BUNDLED_MODEL_DIR = Path(ml.captions.__file__).resolve().parent / "pretrained"
 
 
-def template_info(template: Template, known: dict[str, list[str]] | None = None) -> TemplateInfo:
+def template_info(template: Template, known: dict[str, list[str]] | None = None, boxes=None) -> TemplateInfo:
     """What the model knows of a template: its words, and how many boxes to fill. Given the model's templates and
     their aliases (`known`), the slug is the model's name for it (memegen's `drake` is the corpus's
-    `drake-hotline-bling`), so a template the model learned under another name gets its learned row."""
-    boxes = list(template.boxes.all())
+    `drake-hotline-bling`), so a template the model learned under another name gets its learned row. `boxes`
+    describe a template that is not saved (a folder read without importing it)."""
+    boxes = list(template.boxes.all()) if boxes is None else boxes
     return TemplateInfo(
         slug=(known is not None and aliases.resolve(template.slug, template.name, known)) or template.slug,
         name=template.name,
@@ -173,6 +174,7 @@ class _LoadedModel:
 
 
 def caption_generator() -> CaptionGenerator:
+    """The active model's generator, loaded with its templates' aliases (_LoadedModel.known)."""
     version = model_version_active()
     if _LoadedModel.version != version.name:
         log.info("loading caption model %s from %s", version.name, version.path)

@@ -24,8 +24,9 @@ def write_inputs(out_dir: Path, vocab: Vocabulary, vectors: np.ndarray, template
 
 
 def read_templates_seen(model_dir: Path) -> list[TemplateInfo]:
+    fields = set(TemplateInfo.__dataclass_fields__)  # keys a later version added (aliases, …) are its own
     return [
-        TemplateInfo(**{**t, "tags": tuple(t["tags"]), "examples": tuple(t["examples"])})
+        TemplateInfo(**{key: tuple(value) if isinstance(value, list) else value for key, value in t.items() if key in fields})
         for t in json.loads((model_dir / TEMPLATES).read_text())
     ]
 
