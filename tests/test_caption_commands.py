@@ -58,6 +58,16 @@ def test_eval_prints_the_model_and_the_baseline_on_the_same_words(corpus, tmp_pa
     assert 0 < float(lines["distinct_2"]) <= 1 and 0 <= float(lines["copy_rate"]) <= 1
     assert lines["unseen"].startswith("skipped")  # every template of the corpus trained it
 
+    # The file the corpus was imported from splits as the database does (by meme id): the same numbers.
+    source = tmp_path / "source.jsonl"
+    source.write_text("\n".join(
+        json.dumps({"t": slug, "boxes": boxes, "title": title, "id": external_id})
+        for slug, boxes, title, external_id in Caption.objects.values_list("template__slug", "boxes", "title", "external_id")
+    ))
+    from_file = parse(run("eval_captions", "--corpus", str(source), "--n-generate", "8"))
+    for name in ("train_captions", "heldout_captions", "perplexity", "baseline_perplexity", "copy_rate"):
+        assert from_file[name] == lines[name], name
+
     # A file of a template the model never saw is a cold-start evaluation, scored whole.
     new = tmp_path / "new.jsonl"
     new.write_text("\n".join(
