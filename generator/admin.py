@@ -1,5 +1,6 @@
 import base64
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
@@ -10,6 +11,7 @@ from gallery.services import meme_hide
 from .images import ImageRejected, open_image
 from .models import Job, Meme, Template, TextBox
 from .rendering import render_meme
+from .services import template_image_clean
 
 
 class TextBoxInline(admin.TabularInline):
@@ -19,8 +21,19 @@ class TextBoxInline(admin.TabularInline):
               "start", "stop")  # fmt: skip
 
 
+class TemplateAdminForm(forms.ModelForm):
+    def clean_image(self):
+        # Django's ImageField only asks Pillow whether the header parses: a 12000² PNG or a truncated JPEG passes, and
+        # then fails every render. The same check as the API and import_templates.
+        image = self.cleaned_data["image"]
+        if "image" in self.changed_data:
+            template_image_clean(image)
+        return image
+
+
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
+    form = TemplateAdminForm
     list_display = ("name", "slug", "expression", "box_count", "updated_at")
     list_filter = ("expression",)
     search_fields = ("name", "slug")

@@ -24,6 +24,10 @@ MIN_FRAME_MS = 20
 SLOW_FRAME_MS = 100
 # Decoding every frame costs time however few are kept: an animation may hold this many images' worth of pixels.
 ANIMATION_PIXEL_FACTOR = 8
+# A meme is drawn at a fixed width (800 pixels, up to 1600 by address): a 200×100000 picture, under the pixel limit,
+# would be drawn 800×400000 (gigabytes), and a 1×25000000 one overflows. The longer side is at most this many times
+# the shorter; with the pixel limit, that also bounds each side.
+MAX_ASPECT = 20
 
 
 class ImageRejected(ValueError):
@@ -66,6 +70,7 @@ def open_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = _open_header(data)
             _check_pixels(image.size, max_pixels)
+            _check_shape(image.size)
             if max_frames and getattr(image, "n_frames", 1) > 1:
                 return _decode_animation(image, max_pixels, max_frames)
             image = _decode(image)
@@ -114,6 +119,15 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
         raise ImageRejected(f"the image is {width}×{height} pixels; {_pixel_limit(max_pixels)}")
+
+
+def _check_shape(size: tuple[int, int]) -> None:
+    width, height = size
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageRejected(
+            f"the image is {width}×{height} pixels, too {'tall' if height > width else 'wide'} to draw a meme on; "
+            f"its longer side may be at most {MAX_ASPECT} times its shorter"
+        )
 
 
 def _decode(image: Image.Image) -> Image.Image:

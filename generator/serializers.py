@@ -9,7 +9,7 @@ from rest_framework import serializers
 from memesite.parsers import JSONField
 
 from .models import Job, Meme, Template, TextBox
-from .services import boxes_clean, lines_clean, title_clean, upload_open
+from .services import boxes_clean, lines_clean, template_image_clean, title_clean, upload_open
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -56,7 +56,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
     def validate_image(self, image):
         try:
-            upload_open(image)
+            template_image_clean(image)
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
         return image

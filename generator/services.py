@@ -95,15 +95,24 @@ def title_clean(title) -> str:
     return title
 
 
-def upload_open(upload) -> Image.Image:
-    """Open an uploaded image safely, or raise a ValidationError saying why it cannot be used."""
+def upload_open(upload, *, max_frames: int | None = None) -> Image.Image | Animation:
+    """Open an uploaded image safely, or raise a ValidationError saying why it cannot be used. With max_frames, an
+    animation is read whole (open_image's max_frames)."""
     upload.seek(0)
     try:
-        return open_image(upload, max_bytes=settings.MEME_MAX_UPLOAD_BYTES, max_pixels=settings.MEME_MAX_PIXELS)
+        return open_image(
+            upload, max_bytes=settings.MEME_MAX_UPLOAD_BYTES, max_pixels=settings.MEME_MAX_PIXELS, max_frames=max_frames
+        )
     except ImageRejected as error:
         raise ValidationError(str(error)) from error
     finally:
         upload.seek(0)
+
+
+def template_image_clean(image) -> None:
+    """The one check of a template's picture, whether staff upload it in admin or the API or import it: what every
+    upload meets, every frame of an animation too (a template keeps them). A ValidationError says what is wrong."""
+    upload_open(image, max_frames=settings.MEME_ANIMATION_MAX_FRAMES)
 
 
 def picture_open(data: bytes) -> Image.Image | Animation:

@@ -17,6 +17,7 @@ from gallery.selectors import memes_visible_to
 
 from . import services, sharing
 from .forms import MemeForm, OwnImageForm, PhotoForm, TitleForm
+from .images import ImageRejected
 from .models import EXPRESSIONS, Job, Template
 from .rendering import TOP_AND_BOTTOM
 
@@ -183,9 +184,14 @@ def template_image(request, slug, path, extension):
     throttle = sharing.RenderThrottle()
     response = get_conditional_response(request, etag=quote_etag(key))
     if response is None:
-        picture = sharing.template_image(
-            template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
-        )
+        try:
+            picture = sharing.template_image(
+                template, lines, image_format, width, key=key, may_render=lambda: throttle.allow_request(request, None)
+            )
+        except ImageRejected as error:  # a picture stored before its shape was checked: it cannot be drawn
+            return HttpResponse(
+                f"This template's image cannot be drawn: {error}.", status=422, content_type="text/plain"
+            )
         if picture is None:
             return HttpResponse(
                 "Too many new images at once: try again shortly.", status=429, content_type="text/plain",

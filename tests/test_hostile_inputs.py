@@ -5,12 +5,18 @@ import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
-from generator.models import Job
+from accounts.models import User
+from generator import services
+from generator.models import Job, Template, TextBox
+from generator.tasks import render_job
 
-from .conftest import make_meme
+from .conftest import make_meme, png_bytes
+from .test_bad_input import jpeg_bytes, png_claiming, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +96,6 @@ def test_deeply_nested_json_is_a_parse_error(alice, template, client_for, body):
 
 @pytest.mark.parametrize("field", ["boxes", "lines"])
 def test_deeply_nested_json_in_a_multipart_field_is_a_400(alice, client_for, field):
-    from .test_bad_input import upload
-    from .conftest import png_bytes
-
     body = {"image": upload(png_bytes()), "lines": ["x"], field: nested(100_000)}
     response = client_for(alice).post("/api/memes/", body, format="multipart")
     assert response.status_code == 400
@@ -100,9 +103,6 @@ def test_deeply_nested_json_in_a_multipart_field_is_a_400(alice, client_for, fie
 
 
 def test_deeply_nested_json_in_a_template_upload_is_a_400(sam, client_for):
-    from .conftest import png_bytes
-    from .test_bad_input import upload
-
     for field in ("boxes", "tags"):
         body = {"slug": "deep", "name": "Deep", "image": upload(png_bytes()), "boxes": '[{"y": 0.8}]',
                 field: nested(100_000)}  # fmt: skip
@@ -112,10 +112,123 @@ def test_deeply_nested_json_in_a_template_upload_is_a_400(sam, client_for):
 
 @pytest.mark.parametrize("face", ["9223372036854775808", str(10**100)])
 def test_a_face_number_too_large_for_any_column_is_a_400(alice, client_for, face):
-    from .conftest import png_bytes
-    from .test_bad_input import upload
-
     body = {"source": "photo", "photo": upload(png_bytes()), "face": face}
     response = client_for(alice).post("/api/memes/", body, format="multipart")
     assert response.status_code == 400 and "face" in response.json()["errors"]
     assert not Job.objects.exists()
+
+
+# --- Item 5: pictures the renderer cannot draw --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tall_png() -> bytes:
+    """200×100000 of grey: 20 Mpx, under the pixel limit, about 80 kB; drawn 800 wide it would be 800×400000."""
+    return png_bytes((200, 100_000), (128,), mode="L")
+
+
+@pytest.fixture(scope="module")
+def thread_png() -> bytes:
+    """1×25,000,000: exactly the pixel limit; drawn 800 wide its height overflows."""
+    return png_bytes((1, 25_000_000), (128,), mode="L")
+
+
+@pytest.mark.parametrize("shape", ["tall", "thread"])
+def test_a_picture_too_tall_to_draw_is_refused_at_upload(alice, client_for, tall_png, thread_png, shape):
+    data = tall_png if shape == "tall" else thread_png
+    response = client_for(alice).post("/api/memes/", {"image": upload(data), "lines": ["x"]}, format="multipart")
+    assert response.status_code == 400
+    assert "too tall" in response.json()["errors"]["image"][0]
+    assert not Job.objects.exists()
+
+
+def test_a_picture_too_wide_to_draw_is_refused_as_a_staff_template(sam, client_for):
+    wide = png_bytes((4000, 100), (128,), mode="L")
+    body = {"slug": "wide", "name": "Wide", "image": upload(wide), "boxes": '[{"y": 0.8}]'}
+    response = client_for(sam).post("/api/templates/", body, format="multipart")
+    assert response.status_code == 400 and "too wide" in response.json()["errors"]["image"][0]
+    assert not Template.objects.filter(slug="wide").exists()
+
+
+@pytest.fixture
+def tall_template(db, tall_png):
+    """A template saved before pictures' shapes were checked."""
+    template = Template(slug="tall", name="Tall")
+    template.image.save("tall.png", ContentFile(tall_png), save=False)
+    template.save()
+    TextBox.objects.create(template=template, position=0, y=0.0, height=0.1)
+    return template
+
+
+def test_a_stored_picture_too_tall_to_draw_fails_its_job_its_address_and_not_the_admin(
+    alice, tall_template, admin_client
+):
+    job = services.job_create(owner=alice, template=tall_template, lines=["tall"])
+    result = render_job.apply(args=[str(job.id)])
+    job.refresh_from_db()
+    assert result.successful() and job.status == Job.Status.FAILED and "too tall" in job.error
+    response = Client().get("/t/tall/hello.jpg")
+    assert response.status_code == 422 and b"too tall" in response.content
+    page = admin_client.get(f"/admin/generator/template/{tall_template.pk}/change/")
+    assert page.status_code == 200 and "too tall" in page.content.decode()
+
+
+def test_a_task_that_cannot_succeed_fails_its_job_with_a_reason_at_once(alice):
+    """Not left running, to be queued again forever and counted against alice's limit; and not retried."""
+    job = Job.objects.create(owner=alice, lines=["x"], boxes=[{"not": "a box"}], status=Job.Status.QUEUED)
+    job.background.save("bg.png", ContentFile(png_bytes()), save=True)
+    result = render_job.apply(args=[str(job.id)])
+    job.refresh_from_db()
+    assert result.successful()
+    assert job.status == Job.Status.FAILED and "trying again would not help" in job.error
+
+
+# --- Item 7: one check of a template's picture, in admin as in the API and import ----------------------------------
+
+def truncated_jpeg() -> bytes:
+    noise = Image.frombytes("RGB", (400, 300), bytes(range(256)) * 1407)
+    data = jpeg_bytes(noise)
+    return data[: len(data) // 2]
+
+
+TEMPLATE_PICTURES = {
+    "12000x12000": (png_claiming(12000, 12000), "too many pixels"),
+    "truncated jpeg": (truncated_jpeg(), "truncated or corrupt"),
+    "too tall": (png_bytes((100, 2500), (128,), mode="L"), "too tall"),
+}
+
+
+@pytest.fixture
+def admin_client(db):
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    return client
+
+
+def admin_template_form(image, slug="bad"):
+    return {
+        "slug": slug, "name": "Bad", "image": upload(image, "bad.png"), "tags": "[]",
+        "boxes-TOTAL_FORMS": "1", "boxes-INITIAL_FORMS": "0", "boxes-MIN_NUM_FORMS": "0", "boxes-MAX_NUM_FORMS": "1000",
+        "boxes-0-position": "0", "boxes-0-x": "0", "boxes-0-y": "0", "boxes-0-width": "1", "boxes-0-height": "0.2",
+        "boxes-0-align": "center", "boxes-0-angle": "0", "boxes-0-style": "upper", "boxes-0-font": "thick",
+        "boxes-0-color": "white", "boxes-0-start": "0", "boxes-0-stop": "1", "boxes-0-example": "top text",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", TEMPLATE_PICTURES)
+def test_admin_refuses_the_template_pictures_the_api_refuses(admin_client, sam, client_for, case):
+    data, message = TEMPLATE_PICTURES[case]
+    page = admin_client.post("/admin/generator/template/add/", admin_template_form(data))
+    assert page.status_code == 200 and message in page.content.decode()
+    api = client_for(sam).post(
+        "/api/templates/", {"slug": "bad", "name": "Bad", "image": upload(data), "boxes": '[{"y": 0.8}]'},
+        format="multipart",
+    )  # fmt: skip
+    assert api.status_code == 400 and message in api.json()["errors"]["image"][0]
+    assert not Template.objects.exists()
+
+
+def test_admin_still_takes_a_good_template_picture(admin_client):
+    page = admin_client.post("/admin/generator/template/add/", admin_template_form(png_bytes(), slug="good"))
+    assert page.status_code == 302
+    assert Template.objects.get(slug="good").boxes.count() == 1
