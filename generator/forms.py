@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .models import Template
 from .rendering import TOP_AND_BOTTOM
 from .services import box_clean, lines_clean, title_clean
 
@@ -113,3 +114,24 @@ class PhotoForm(forms.Form):
     on_photo = forms.BooleanField(required=False, label="Put the caption on my photo instead of a template")
     # A photo of a person is theirs to show: private unless they say otherwise.
     is_public = forms.BooleanField(required=False, initial=False, label="Show it in the public gallery")
+
+
+class TagsField(forms.CharField):
+    """A template's tags as staff type them, words separated by commas; kept as a list."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, help_text="Words separated by commas, e.g. cat, office.", **kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        words = (word.strip() for word in super().to_python(value).split(","))
+        return list(dict.fromkeys(word for word in words if word))  # in order, each once
+
+    def validate(self, value):
+        if len(value) > Template.MAX_TAGS:
+            raise ValidationError(f"At most {Template.MAX_TAGS} tags.")
+        for word in value:
+            if len(word) > Template.MAX_TAG_CHARS:
+                raise ValidationError(f"A tag has at most {Template.MAX_TAG_CHARS} characters: {word[:20]}…")

@@ -16,7 +16,7 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 
 _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
-NOT_AN_IMAGE = "not a picture Slowmeme can read; upload a JPEG, PNG, GIF or WebP"
+NOT_AN_IMAGE = "not an image Slowmeme can read; upload a JPEG, PNG, GIF or WebP"
 
 
 # Browsers play a GIF frame of 0 or 10 ms (the "as fast as you can" of old encoders) at 100 ms: so do we.

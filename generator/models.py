@@ -35,6 +35,8 @@ def validate_colour(value: str) -> None:
 class Template(models.Model):
     """A meme template: a blank image and the boxes its text goes in."""
 
+    MAX_TAGS, MAX_TAG_CHARS = 30, 50  # what the API and admin take
+
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
     image = models.ImageField(upload_to="templates/")

@@ -35,7 +35,9 @@ class TextBoxSerializer(serializers.ModelSerializer):
 
 class TemplateSerializer(serializers.ModelSerializer):
     boxes = TextBoxSerializer(many=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=Template.MAX_TAG_CHARS), max_length=Template.MAX_TAGS, required=False
+    )
 
     class Meta:
         model = Template

@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
 from django.test import Client
 
+from accounts.models import User
 from generator.models import Job
 from memesite.asgi import application
 
@@ -94,3 +95,48 @@ def test_a_page_not_found_has_the_sites_navigation_and_style(alice):
     assert 'href="/make/"' in html and 'href="/u/alice/"' in html  # the navigation, as on every page
     # The API keeps its own format.
     assert Client().get("/api/no-such-thing/").json()["code"] == "not_found"
+
+
+@pytest.fixture
+def admin_client():
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    return client
+
+
+def inline_widths(html: str) -> dict[str, float]:
+    """The first text box row's fields, by name, with the width (em) each is given."""
+    widths = {}
+    for field in re.finditer(r'<(?:input|select)[^>]*name="boxes-0-(\w+)"[^>]*>', html):
+        width = re.search(r'style="width: ([\d.]+)em"', field.group())
+        if width:  # the hidden id and template fields have none
+            widths[field.group(1)] = float(width.group(1))
+    return widths
+
+
+def test_the_template_admin_says_text_boxes_and_keeps_their_table_narrow(admin_client, template):
+    html = admin_client.get(f"/admin/generator/template/{template.pk}/change/").content.decode()
+    assert "Text boxes" in html and "boxs" not in html.lower()
+    widths = inline_widths(html)
+    assert len(widths) == 14  # every column sized
+    assert sum(widths.values()) < 100  # em: the row fits a wide screen (Django's own widths: 3,337 px)
+
+
+def test_staff_edit_tags_as_words_separated_by_commas(admin_client, template):
+    template.tags = ["cat", "office"]
+    template.save()
+    url = f"/admin/generator/template/{template.pk}/change/"
+    html = admin_client.get(url).content.decode()
+    assert re.search(r'<input type="text" name="tags" value="cat, office"', html)
+
+    form = {
+        "slug": template.slug, "name": template.name, "tags": " cat,  monday ,, cat, work ", "expression": "",
+        "source": "", "boxes-TOTAL_FORMS": "0", "boxes-INITIAL_FORMS": "0", "boxes-MIN_NUM_FORMS": "0",
+        "boxes-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    assert admin_client.post(url, form).status_code == 302
+    template.refresh_from_db()
+    assert template.tags == ["cat", "monday", "work"]
+
+    too_many = admin_client.post(url, {**form, "tags": ", ".join(f"tag{n}" for n in range(31))})
+    assert too_many.status_code == 200 and "At most 30 tags." in too_many.content.decode()

@@ -184,6 +184,6 @@ def test_the_web_form_says_what_is_wrong_with_a_non_image(alice):
     client.force_login(alice)
     response = client.post("/make/photo/", {"photo": SimpleUploadedFile("notes.txt", b"just some text")})
     page = response.content.decode()
-    assert response.status_code == 200 and "not a picture Slowmeme can read; upload a JPEG, PNG, GIF or WebP" in page
+    assert response.status_code == 200 and "not an image Slowmeme can read; upload a JPEG, PNG, GIF or WebP" in page
     assert "Pillow" not in page  # a library's name means nothing to the person uploading
     assert not Job.objects.exists()

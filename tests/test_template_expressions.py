@@ -38,7 +38,7 @@ def test_the_ensemble_proposes_the_expression_of_the_templates_face(template):
 
 def test_staff_saving_a_template_see_the_proposal_and_confirm_it(admin_client):
     form = {
-        "slug": "astronaut", "name": "Smiling Astronaut", "tags": "[]", "expression": "", "source": "",
+        "slug": "astronaut", "name": "Smiling Astronaut", "tags": "", "expression": "", "source": "",
         "boxes-TOTAL_FORMS": "0", "boxes-INITIAL_FORMS": "0", "boxes-MIN_NUM_FORMS": "0", "boxes-MAX_NUM_FORMS": "1000",
     }  # fmt: skip
     response = admin_client.post(
