@@ -5,6 +5,7 @@ import json
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from memesite.parsers import JSONField
 
@@ -24,6 +25,31 @@ class SlugLookupField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
         return super().to_internal_value(data)
+
+
+LINES_HELP = (
+    "The caption, one line per box. In a multipart form, repeat the field once per line (-F lines=top "
+    "-F lines=bottom) or send one field holding a JSON list of strings (-F 'lines=[\"top\",\"bottom\"]')."
+)
+
+
+class LinesField(serializers.ListField):
+    """A caption's lines: a JSON list, or in a multipart form the field repeated, or one field holding a JSON list
+    (what `curl -F 'lines=["top","bottom"]'` sends; it was read as one line with brackets and quotes in it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(allow_blank=True, trim_whitespace=False), **kwargs)
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if html.is_html_input(dictionary) and isinstance(value, list) and len(value) == 1:
+            try:
+                listed = json.loads(value[0])
+            except (ValueError, RecursionError):
+                return value  # a line of text, brackets or not
+            if isinstance(listed, list) and all(isinstance(line, str) for line in listed):
+                return listed
+        return value
 
 
 class TextBoxSerializer(serializers.ModelSerializer):
@@ -150,7 +176,7 @@ class ManualMemeSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=[Meme.Source.MANUAL.value], default=Meme.Source.MANUAL.value)
     template = SlugLookupField(slug_field="slug", queryset=Template.objects.all(), required=False, allow_null=True)
     image = serializers.ImageField(required=False, allow_null=True, help_text="Your own image instead of a template.")
-    lines = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
+    lines = LinesField(help_text=LINES_HELP)
     boxes = JSONField(
         required=False, allow_null=True,
         help_text='With your own image: one box per line, [{"x": 0.1, "y": 0.05, "width": 0.8, "height": 0.2}, ...], '
@@ -190,10 +216,7 @@ class ManualMemeSerializer(serializers.Serializer):
 class RemixSerializer(serializers.Serializer):
     """A remix: the parent's template and caption, the lines changed if given."""
 
-    lines = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False,
-        help_text="The new caption, one line per box; the parent's when left out.",
-    )  # fmt: skip
+    lines = LinesField(required=False, help_text="The new caption, one line per box; the parent's when left out.")
     is_public = serializers.BooleanField(default=None, allow_null=True, help_text="Default: as the parent.")
 
     def validate_lines(self, lines):
@@ -248,16 +271,32 @@ class MemeFormSerializer(serializers.Serializer):
     on `source`, as the JSON variants say). Only documents the form; the view checks it with the serializers above."""
 
     source = serializers.ChoiceField(choices=Meme.Source.choices, default=Meme.Source.MANUAL.value)
-    template = serializers.CharField(required=False, help_text="manual or title: the template's slug.")
-    lines = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, help_text="manual.")
-    image = serializers.ImageField(required=False, help_text="manual: your own image instead of a template.")
-    boxes = serializers.CharField(required=False, help_text="manual, with your own image: the boxes as JSON text.")
+    template = serializers.CharField(
+        required=False, help_text="manual or title: the template's slug (its name works too), e.g. drake."
+    )
+    lines = LinesField(required=False, help_text=f"manual (required): {LINES_HELP}")
+    image = serializers.ImageField(
+        required=False, help_text="manual: your own image instead of a template, a JPEG, PNG, GIF or WebP file."
+    )
+    boxes = serializers.CharField(
+        required=False,
+        help_text='manual, with your own image: JSON text, a list of one box per line, each {"x", "y", "width", '
+        '"height"} as fractions of the image, e.g. [{"x": 0.1, "y": 0.05, "width": 0.8, "height": 0.2}]. '
+        "Left out (or []): the top and bottom bands.",
+    )  # fmt: skip
     title = serializers.CharField(required=False, help_text="title (required) or photo: what the caption is about.")
-    photo = serializers.FileField(required=False, help_text="photo (required): a photo with a face.")
-    face = serializers.IntegerField(required=False, min_value=0, help_text="photo: which face to read.")
-    on_photo = serializers.BooleanField(required=False, help_text="photo: put the caption on the photo.")
+    photo = serializers.FileField(
+        required=False, help_text="photo (required): a JPEG, PNG, GIF or WebP file with a face in it."
+    )
+    face = serializers.IntegerField(
+        required=False, min_value=0, help_text="photo: which face to read, a number; 0 (the default) is the largest."
+    )
+    on_photo = serializers.BooleanField(
+        required=False, help_text="photo: true to put the caption on the photo, not on a template; default false."
+    )
     is_public = serializers.BooleanField(
-        required=False, help_text="Default: public on a template, private on your own image or a photo."
+        required=False,
+        help_text="true or false. Default: public on a template, private on your own image or a photo.",
     )
 
 

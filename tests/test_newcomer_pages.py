@@ -140,3 +140,28 @@ def test_staff_edit_tags_as_words_separated_by_commas(admin_client, template):
 
     too_many = admin_client.post(url, {**form, "tags": ", ".join(f"tag{n}" for n in range(31))})
     assert too_many.status_code == 200 and "At most 30 tags." in too_many.content.decode()
+
+
+@pytest.mark.parametrize(
+    "sent,lines",
+    [
+        ('["top","bottom"]', ["top", "bottom"]),  # curl -F 'lines=["top","bottom"]'
+        (["top", "bottom"], ["top", "bottom"]),  # -F lines=top -F lines=bottom
+        ("[not json", ["[not json"]),  # a line that only looks like a list is a line
+        ('["top", 2]', ['["top", 2]']),
+    ],
+)
+def test_multipart_lines_come_as_repeated_fields_or_one_json_list(alice, template, client_for, sent, lines):
+    response = client_for(alice).post("/api/memes/", {"template": template.slug, "lines": sent}, format="multipart")
+    assert response.status_code == 202, response.json()
+    assert Job.objects.get().lines == lines
+
+
+def test_the_schema_says_what_each_multipart_field_takes(client_for):
+    schema = client_for().get("/api/schema/?format=json").json()
+    form = schema["paths"]["/api/memes/"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    fields = schema["components"]["schemas"][form["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert all(field.get("description") for name, field in fields.items() if name != "source"), fields
+    assert "-F lines=top -F lines=bottom" in fields["lines"]["description"]
+    assert """-F 'lines=["top","bottom"]'""" in fields["lines"]["description"]
+    assert "JSON text" in fields["boxes"]["description"]
