@@ -9,7 +9,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .models import User
-from .services import token_get, token_rotate, user_create
+from .services import token_get, token_rotate, user_create, username_clean
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -27,9 +27,10 @@ class SignUpSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     def validate_username(self, value):
-        if User.objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("That username is taken.")
-        return value
+        try:
+            return username_clean(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
 
     def create(self, validated_data):
         try:

@@ -9,13 +9,14 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from generator import services
 from generator.models import Job, Template, TextBox
 from generator.tasks import render_job
 
-from .conftest import make_meme, png_bytes
+from .conftest import PASSWORD, make_meme, png_bytes
 from .test_bad_input import jpeg_bytes, png_claiming, upload
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,42 @@ def test_admin_still_takes_a_good_template_picture(admin_client):
     page = admin_client.post("/admin/generator/template/add/", admin_template_form(png_bytes(), slug="good"))
     assert page.status_code == 302
     assert Template.objects.get(slug="good").boxes.count() == 1
+
+
+# --- Item 12: usernames that look like another's -----------------------------------------------------------------
+
+LOOKALIKES = {
+    "fullwidth": "ａｌｉｃｅ",
+    "cyrillic a": "\u0430lice",
+    "capital i for l": "aIice",
+    "capitals": "ALICE",
+    "greek capital alpha": "\u0391LICE",
+    "digit one": "al1ce",
+}
+
+
+@pytest.mark.parametrize("case", LOOKALIKES)
+def test_the_api_refuses_a_username_that_looks_like_an_existing_one(alice, case):
+    response = APIClient().post("/api/users/", {"username": LOOKALIKES[case], "password": PASSWORD}, format="json")
+    assert response.status_code == 400 and "username" in response.json()["errors"]
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("case", LOOKALIKES)
+def test_the_sign_up_form_refuses_a_username_that_looks_like_an_existing_one(alice, case):
+    body = {"username": LOOKALIKES[case], "password1": PASSWORD, "password2": PASSWORD}
+    response = Client().post("/accounts/signup/", body)
+    assert response.status_code == 200 and "username" in response.context["form"].errors
+    assert User.objects.count() == 1
+
+
+def test_the_api_normalises_a_username_as_the_form_does(db):
+    response = APIClient().post("/api/users/", {"username": "ｅｒｉｎ", "password": PASSWORD}, format="json")
+    assert response.status_code == 201
+    assert User.objects.get().username == "erin"
+
+
+def test_names_that_only_share_letters_are_still_welcome(alice):
+    for name in ("alicia", "bob", "日本", "ålice"):
+        response = APIClient().post("/api/users/", {"username": name, "password": PASSWORD}, format="json")
+        assert response.status_code == 201, name

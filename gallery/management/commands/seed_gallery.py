@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from accounts.models import User
+from accounts.models import User, username_key
 from gallery import ranking
 from gallery.models import Vote
 from generator.models import Meme, Template
@@ -84,7 +84,9 @@ def _users_create(count: int) -> list[int]:
     numbers = [name.removeprefix(USERNAME_PREFIX) for name in taken]
     first = 1 + max((int(number) for number in numbers if number.isdigit()), default=0)
     password = make_password("seeded user password")  # hashed once: 2000 hashes would take longer than the rest
-    users = [User(username=f"{USERNAME_PREFIX}{first + n:05d}", password=password) for n in range(count)]
+    names = [f"{USERNAME_PREFIX}{first + n:05d}" for n in range(count)]
+    # bulk_create does not call save(), which sets each user's username_key
+    users = [User(username=name, username_key=username_key(name), password=password) for name in names]
     created = []
     for start in tqdm(range(0, count, BATCH), desc="users", unit="batch"):
         created += User.objects.bulk_create(users[start : start + BATCH])
