@@ -154,7 +154,7 @@ def meme_announce(meme: Meme) -> None:
     if not meme.is_public or meme.is_hidden:
         return
     card = {
-        "id": meme.pk, "url": meme.get_absolute_url(), "image": meme.image.url, "caption": meme.caption,
+        "id": meme.pk, "url": meme.get_absolute_url(), "image": meme.get_image_url(), "caption": meme.caption,
         "owner": meme.owner.username, "template": meme.template.slug if meme.template else None,
     }  # fmt: skip
     _group_send(GALLERY_GROUP, {"type": "meme.published", "meme": card})

@@ -99,11 +99,16 @@ class MemeAdmin(admin.ModelAdmin):
     list_filter = ("source", "is_public", "is_hidden")
     search_fields = ("owner__username", "template__slug")
     raw_id_fields = ("owner", "template", "parent")  # a select of every meme would be the whole gallery
-    readonly_fields = ("ups", "downs", "score", "hot", "best", "created_at")
+    readonly_fields = ("picture", "ups", "downs", "score", "hot", "best", "created_at")
+    exclude = ("image", "background")  # private files: the worker writes them, and they have no public address
     actions = ["hide", "unhide"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("owner", "template").annotate(report_count=Count("reports"))
+
+    @admin.display(description="image")
+    def picture(self, meme):
+        return format_html('<img src="{}" alt="{}" height="240">', meme.get_image_url(), meme.caption) if meme.pk else "-"
 
     @admin.display(ordering="report_count", description="reports")
     def report_count(self, meme):
@@ -125,3 +130,4 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "owner", "kind", "status", "progress", "created_at")
     list_filter = ("status", "kind")
     raw_id_fields = ("owner", "template", "meme", "parent")
+    exclude = ("background",)  # the user's upload: private, never served

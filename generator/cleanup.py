@@ -3,13 +3,16 @@
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.storage import default_storage
+
+from memesite.storage import private_storage
 
 from .models import Job, Meme, Template
 
-# The folders our models write to; anything else under MEDIA_ROOT is not ours to remove.
-MEDIA_FOLDERS = ("memes", "backgrounds", "templates")
+
+def _media_folders() -> dict:
+    """The folders our models write to, each in its storage; anything else there is not ours to remove."""
+    return {"memes": private_storage(), "backgrounds": private_storage(), "templates": default_storage}
 
 
 def media_orphans(older_than: float) -> list[str]:
@@ -19,10 +22,10 @@ def media_orphans(older_than: float) -> list[str]:
     for model, fields in ((Meme, ("image", "background")), (Job, ("background",)), (Template, ("image",))):
         for names in model.objects.values_list(*fields):
             referenced.update(name for name in names if name)
-    root = Path(settings.MEDIA_ROOT)
     cutoff = time.time() - older_than
     orphans = []
-    for folder in MEDIA_FOLDERS:
+    for folder, storage in _media_folders().items():
+        root = Path(storage.location)
         for path in (root / folder).rglob("*"):
             name = path.relative_to(root).as_posix()
             if path.is_file() and name not in referenced and path.stat().st_mtime < cutoff:
@@ -33,6 +36,7 @@ def media_orphans(older_than: float) -> list[str]:
 def media_orphans_remove(older_than: float = 24 * 60 * 60) -> list[str]:
     """Remove the orphan media files; answers their names."""
     orphans = media_orphans(older_than)
+    folders = _media_folders()
     for name in orphans:
-        default_storage.delete(name)
+        folders[name.split("/", 1)[0]].delete(name)
     return orphans

@@ -170,6 +170,32 @@ def _decode_animation(image: Image.Image, max_pixels: int, max_frames: int) -> A
     return Animation(tuple(frame.convert(mode) for frame in frames), tuple(durations), loop)
 
 
+def pixels_only(picture: Image.Image | Animation) -> tuple[bytes, str]:
+    """A decoded upload (open_image's) encoded again with nothing but its pixels: no EXIF (a phone's photo says where
+    and with what it was taken), XMP, comments, text chunks or colour profile. A still image as JPEG, or PNG when it
+    has transparency; an animation as WebP, its frames, times and loop kept. Answers the bytes and the extension."""
+    buffer = io.BytesIO()
+    if isinstance(picture, Animation):
+        first, *others = (_bare(frame) for frame in picture.frames)
+        first.save(
+            buffer, format="WEBP", save_all=True, append_images=others, duration=list(picture.durations),
+            loop=1 if picture.loop is None else picture.loop, quality=95,  # WebP says "once" as 1, not by leaving it out
+        )  # fmt: skip
+        return buffer.getvalue(), "webp"
+    if picture.mode == "RGBA":
+        _bare(picture).save(buffer, format="PNG")
+        return buffer.getvalue(), "png"
+    _bare(picture).save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue(), "jpg"
+
+
+def _bare(image: Image.Image) -> Image.Image:
+    # Pillow's writers carry some of image.info (a profile, comments, EXIF) into the file: leave it empty.
+    bare = image.copy()
+    bare.info = {}
+    return bare
+
+
 def frames_kept(count: int, max_frames: int) -> list[int]:
     """Indices of the frames to keep of count, at most max_frames, spread evenly from the first."""
     if count <= max_frames:

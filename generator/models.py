@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gallery import ranking
+from memesite.storage import private_storage
 
 from . import rendering
 
@@ -139,13 +140,15 @@ class Meme(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="memes")
-    background = models.ImageField(upload_to="backgrounds/", blank=True, help_text="The user's own image, if any.")
+    background = models.ImageField(
+        upload_to="backgrounds/", storage=private_storage, blank=True, help_text="The user's own image, if any."
+    )
     boxes = models.JSONField(
         default=list, blank=True, help_text="On the user's own image: where each line goes (x, y, width, height)."
     )
     lines = models.JSONField(default=list)
     title = models.CharField(max_length=200, blank=True)
-    image = models.ImageField(upload_to="memes/")
+    image = models.ImageField(upload_to="memes/", storage=private_storage)  # served by the meme's image view
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="remixes",
         help_text="The meme this one remixes.",
@@ -228,7 +231,7 @@ class Job(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=8, choices=Meme.Source.choices, default=Meme.Source.MANUAL)
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True)
-    background = models.ImageField(upload_to="backgrounds/", blank=True)
+    background = models.ImageField(upload_to="backgrounds/", storage=private_storage, blank=True)
     boxes = models.JSONField(default=list, blank=True, help_text="On the user's own image: where each line goes.")
     parent = models.ForeignKey(Meme, on_delete=models.SET_NULL, null=True, blank=True, related_name="remix_jobs")
     lines = models.JSONField(default=list)

@@ -126,6 +126,7 @@ class MemeSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True, allow_null=True, help_text="None on the user's own image."
     )
     url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="The meme's page (a path).")
+    image = serializers.SerializerMethodField(help_text="The image's address (image_url), absolute over HTTP.")
     vote = serializers.SerializerMethodField(help_text="Your vote on it: 1, -1 or 0 (in gallery listings).")
     image_url = serializers.CharField(
         source="get_image_url", read_only=True,
@@ -142,6 +143,11 @@ class MemeSerializer(serializers.ModelSerializer):
 
     def get_vote(self, meme) -> int:
         return self.context.get("votes", {}).get(meme.pk, 0)
+
+    def get_image(self, meme) -> str:
+        # Not the file's own address: the image is served only at the meme's, to who may see the meme.
+        request = self.context.get("request")
+        return request.build_absolute_uri(meme.get_image_url()) if request else meme.get_image_url()
 
 
 class FaceSerializer(serializers.Serializer):

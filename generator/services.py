@@ -1,6 +1,7 @@
 """Making memes: checking a request, queuing it as a job, carrying the job out, telling the browser."""
 
 import logging
+import secrets
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -15,7 +16,7 @@ from redis.exceptions import RedisError
 
 from gallery.services import meme_announce
 
-from .images import Animation, ImageRejected, open_image
+from .images import Animation, ImageRejected, open_image, pixels_only
 from .models import IN_GALLERY, Job, Meme, Template
 from .placement import boxes_off_faces
 from .queueing import QueueUnavailable, job_admit, job_enqueue
@@ -115,6 +116,14 @@ def template_image_clean(image) -> None:
     upload_open(image, max_frames=settings.MEME_ANIMATION_MAX_FRAMES)
 
 
+def upload_keep(upload) -> ContentFile:
+    """An upload as it is stored: its pixels alone, upright (the EXIF orientation applied), without what a camera
+    writes beside them (where, when, with what), under an unguessable name rather than the uploader's own. A
+    ValidationError says why it cannot be used."""
+    data, extension = pixels_only(upload_open(upload, max_frames=settings.MEME_ANIMATION_MAX_FRAMES))
+    return ContentFile(data, name=f"{secrets.token_urlsafe(16)}.{extension}")
+
+
 def picture_open(data: bytes) -> Image.Image | Animation:
     """A stored template or background image, decoded; an animated one stays animated, with at most
     MEME_ANIMATION_MAX_FRAMES frames. ImageRejected when it cannot be used."""
@@ -144,7 +153,7 @@ def job_create(
         raise ValidationError("Boxes go with your own image; a template has its own.")
     boxes = boxes_clean(boxes, len(lines)) if boxes else []
     if background is not None and parent is None:
-        upload_open(background)
+        background = upload_keep(background)
     job_admit(owner)
     job = Job.objects.create(
         owner=owner,
@@ -199,7 +208,7 @@ def job_create_photo(*, owner, photo, title="", face=None, on_photo=False, is_pu
     """Queue a meme made from a photo (photo mode): a worker reads the faces' expressions, then captions a template
     labelled with that expression, or the photo itself when `on_photo`. `face` picks a face, 0 the largest.
     Private unless asked otherwise: a photo of a person is theirs to show."""
-    _field_clean("photo", upload_open, photo)
+    photo = _field_clean("photo", upload_keep, photo)
     job_admit(owner)
     job = Job.objects.create(
         owner=owner,

@@ -140,11 +140,14 @@ STATIC_ROOT = VAR_DIR / "static"
 SERVESTATIC_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploads and memes: served only by their views, after checking who asks; never put a web server in front of it.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 # The embedded mode serves uploads and memes itself; in production a web server or CDN does.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "memesite.storage.AtomicFileSystemStorage"},  # no half-written image, ever
+    "private": {"BACKEND": "memesite.storage.PrivateStorage"},  # in PRIVATE_MEDIA_ROOT
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -3,7 +3,9 @@
 import os
 import tempfile
 
-from django.core.files.storage import FileSystemStorage
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.utils.functional import cached_property
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
@@ -36,3 +38,27 @@ class AtomicFileSystemStorage(FileSystemStorage):
         finally:
             os.unlink(temporary)
         return str(name).replace("\\", "/")
+
+
+class PrivateStorage(AtomicFileSystemStorage):
+    """Uploads and rendered memes, kept in PRIVATE_MEDIA_ROOT, apart from MEDIA_ROOT: nothing that serves the media
+    folder (Django's /media/, a web server, a CDN) can hand them out. A meme's image is served at its own address
+    (/m/<id>/<key>), to who may see the meme; an upload is never served."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise ValueError(f"{name} is private: it has no public address.")
+
+
+def private_storage() -> PrivateStorage:
+    """A FileField's storage=: a callable, so that migrations name it rather than copy it."""
+    return storages["private"]

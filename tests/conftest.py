@@ -27,7 +27,10 @@ def isolated_files():
     """Media and the embedded broker's folder live in a temporary folder, away from var/; fast password hashes."""
     root = Path(tempfile.mkdtemp(prefix="slowmeme-tests-"))
     # A fast password hash: the tests make many users, and what they test is not the hash's cost.
-    overrides = {"MEDIA_ROOT": root / "media", "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
+    overrides = {
+        "MEDIA_ROOT": root / "media", "PRIVATE_MEDIA_ROOT": root / "private",
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    }  # fmt: skip
     if not settings.REDIS_URL:
         (root / "broker").mkdir()
         overrides["CELERY_BROKER_TRANSPORT_OPTIONS"] = {

@@ -90,7 +90,9 @@ def test_a_media_file_is_written_whole_or_not_at_all(isolated_files):
 
 
 def media_file(name: str, age: float) -> Path:
-    path = Path(settings.MEDIA_ROOT) / name
+    # Templates are public media; memes and uploads are private.
+    root = settings.MEDIA_ROOT if name.startswith(("templates/", "elsewhere/")) else settings.PRIVATE_MEDIA_ROOT
+    path = Path(root) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"x")
     then = time.time() - age
