@@ -374,7 +374,7 @@ def seen_numbers(generator, reference: Reference, heldout, templates, n_generate
     scored = sample(heldout, max_scored, seed)
     results = perplexities(generator, reference.baseline, scored, templates, "")
     results |= title_effect(generator, scored, templates, seed)
-    prompts = sample(heldout, n_generate // PER_PROMPT, seed)
+    prompts = sample(heldout, max(n_generate // PER_PROMPT, 1), seed)
     pairs = generate_for(generator, prompts, templates)
     captions = [boxes for _, boxes in pairs]
     rare = rare_word_share(captions, reference.common)
@@ -393,7 +393,7 @@ def seen_numbers(generator, reference: Reference, heldout, templates, n_generate
 def unseen_numbers(generator, reference: Reference, unseen, templates, n_generate, max_scored, seed):
     """Cold start: perplexities (the baseline falls back to its global trigram), fidelity, catchphrases."""
     results = perplexities(generator, reference.baseline, sample(unseen, max_scored, seed), templates, "unseen_")
-    prompts = sample(unseen, n_generate // PER_PROMPT, seed)
+    prompts = sample(unseen, max(n_generate // PER_PROMPT, 1), seed)
     pairs = generate_for(generator, prompts, templates)
     # The documented exception: a classifier can only name a template it knows, so it learns the unseen templates
     # from their captions, those used as prompts (whose real captions are its yardstick) left out.
