@@ -3,6 +3,10 @@
 Each template is a folder holding `config.yml` and its image, named `default.<ext>` (memegen) or
 `image.<ext>`. Importing is idempotent: a folder whose files have not changed since the last import
 is skipped. An animated GIF or WebP is kept as it is, every frame, with each box's start and stop.
+
+The folders may come from anyone: a config.yml is read without YAML aliases (a few hundred bytes of them expand
+into gigabytes), files are measured before they are read, a field of the wrong type rejects its folder, and a
+template is replaced only by the folder it was imported from (or with replace=True).
 """
 
 import hashlib
@@ -11,18 +15,25 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from .images import ImageRejected, open_image
 from .models import Template, TextBox
 from .rendering import is_colour
+from .services import template_image_clean
 
 IMAGE_NAMES = [f"{stem}.{ext}" for stem in ("default", "image") for ext in ("jpg", "jpeg", "png", "gif", "webp")]
 FONTS = {"thick", "thin", "comic"}
 STYLES = {"upper", "none", "mock", "lower", "title", "default"}
 ALIGNMENTS = {"center", "left", "right"}
+# memegen's configs are a few hundred bytes; a larger one is not a template.
+CONFIG_MAX_BYTES = 64 * 1024
+SCALARS = (str, int, float)
+# What a field of config.yml must be when present: what memegen's own configs hold.
+FIELD_TYPES = {"name": SCALARS, "source": str, "keywords": list, "example": list}
+BOX_TEXT_FIELDS = ("align", "style", "font", "color")
 
 
 class BadTemplateFolder(Exception):
@@ -46,13 +57,17 @@ def template_folders(root: Path) -> list[Path]:
     )  # fmt: skip
 
 
-def templates_import(root: Path, *, progress=None) -> ImportReport:
-    """Import every template folder below root; bad folders are reported, not fatal."""
+def templates_import(root: Path, *, progress=None, replace: bool = False) -> ImportReport:
+    """Import every template folder below root; bad folders are reported, not fatal. With replace, a template
+    that was made otherwise (admin, the API, another folder) may be replaced by a folder of its slug."""
     report = ImportReport()
     folders = template_folders(root)
+    clashes = _slug_clashes(folders)
     for folder in progress(folders) if progress else folders:
         try:
-            outcome = template_import_folder(folder, root=root.resolve())
+            if folder in clashes:
+                raise BadTemplateFolder(clashes[folder])
+            outcome = template_import_folder(folder, root=root.resolve(), replace=replace)
         except BadTemplateFolder as error:
             report.rejected[folder.name] = str(error)
             continue
@@ -60,37 +75,68 @@ def templates_import(root: Path, *, progress=None) -> ImportReport:
     return report
 
 
-def template_import_folder(folder: Path, *, root: Path) -> str:
+def template_slug(folder: Path) -> str:
+    return slugify(folder.name) or "template"
+
+
+def _slug_clashes(folders: list[Path]) -> dict[Path, str]:
+    """The folders whose names make the same slug as another's ("a b" and "a-b"; "日本" and "中文", both
+    "template"), each with the reason: which of them was meant cannot be told, so none is imported."""
+    by_slug: dict[str, list[Path]] = {}
+    for folder in folders:
+        by_slug.setdefault(template_slug(folder), []).append(folder)
+    return {
+        folder: f"its slug {slug!r} is also that of " + ", ".join(other.name for other in group if other != folder)
+        for slug, group in by_slug.items() if len(group) > 1 for folder in group
+    }  # fmt: skip
+
+
+def template_import_folder(folder: Path, *, root: Path, replace: bool = False) -> str:
     """Create or update one template; returns "created", "updated" or "skipped"."""
     config_path = _inside(folder / "config.yml", root)
     image_path = _inside(_image_file(folder), root)
-    config_bytes, image_bytes = config_path.read_bytes(), image_path.read_bytes()
+    config_bytes = _read_limited(config_path, CONFIG_MAX_BYTES)
+    image_bytes = _read_limited(image_path, settings.MEME_MAX_UPLOAD_BYTES)
     digest = hashlib.sha256(config_bytes + b"\0" + image_bytes).hexdigest()
-    slug = slugify(folder.name) or "template"
+    slug = template_slug(folder)
 
     existing = Template.objects.filter(slug=slug).first()
-    if existing is not None and existing.import_digest == digest:
+    if existing is not None and not replace and not _imported_from(existing, folder):
+        raise BadTemplateFolder(
+            f"a template {slug!r} that was not imported from this folder exists; import with --replace to replace it"
+        )
+    if existing is not None and existing.import_digest == digest and existing.import_folder == folder.name:
         return "skipped"
     config = _read_config(config_bytes)
     try:
-        open_image(
-            image_bytes, max_bytes=settings.MEME_MAX_UPLOAD_BYTES, max_pixels=settings.MEME_MAX_PIXELS,
-            max_frames=settings.MEME_ANIMATION_MAX_FRAMES,
-        )  # fmt: skip
-    except ImageRejected as error:
-        raise BadTemplateFolder(f"{image_path.name}: {error}") from error
+        template_image_clean(ContentFile(image_bytes))
+    except ValidationError as error:
+        raise BadTemplateFolder(f"{image_path.name}: {' '.join(error.messages)}") from error
 
     with transaction.atomic():
         template = existing or Template(slug=slug)
         template.name = str(config.get("name") or folder.name)[:200]
         template.source = str(config.get("source") or "")[:200]
         template.tags = [str(word) for word in config.get("keywords") or [] if word]
-        template.import_digest = digest
+        template.import_digest, template.import_folder = digest, folder.name
         template.image.save(f"{slug}{image_path.suffix.lower()}", ContentFile(image_bytes), save=False)
         template.save()
         template.boxes.all().delete()
         TextBox.objects.bulk_create(_boxes(template, config))
     return "updated" if existing else "created"
+
+
+def _imported_from(template: Template, folder: Path) -> bool:
+    # Templates imported before the folder was recorded have only a digest: the folder of their slug adopts them.
+    return template.import_folder == folder.name or (not template.import_folder and bool(template.import_digest))
+
+
+def _read_limited(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, measured before they are read: a folder may hold a file of any size."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise BadTemplateFolder(f"{path.name} is {size:,} bytes; at most {max_bytes:,}")
+    return path.read_bytes()
 
 
 def _inside(path: Path, root: Path) -> Path:
@@ -109,17 +155,44 @@ def _image_file(folder: Path) -> Path:
     raise BadTemplateFolder("no default.* or image.* image in it")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases, which memegen's configs never use: a few hundred bytes of
+    nested aliases (the "billion laughs") expand into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def _read_config(data: bytes) -> dict:
     try:
-        config = yaml.safe_load(data)
+        config = yaml.load(data, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
-        raise BadTemplateFolder(f"config.yml is not valid YAML ({error.__class__.__name__})") from error
+        problem = getattr(error, "problem", None) or error.__class__.__name__
+        raise BadTemplateFolder(f"config.yml is not valid YAML ({problem})") from error
     if not isinstance(config, dict):
         raise BadTemplateFolder("config.yml does not hold a mapping")
     text = config.get("text")
     if not isinstance(text, list) or not text or not all(isinstance(box, dict) for box in text):
         raise BadTemplateFolder("config.yml has no list of text boxes under 'text'")
+    if len(text) > settings.MEME_MAX_LINES:
+        raise BadTemplateFolder(f"config.yml has {len(text)} text boxes; a template has at most {settings.MEME_MAX_LINES}")
+    for name, kind in FIELD_TYPES.items():
+        if config.get(name) is not None and not isinstance(config[name], kind):
+            raise BadTemplateFolder(f"{name} in config.yml is {type(config[name]).__name__}, not {_kind_name(kind)}")
+    for name in ("keywords", "example"):
+        if not all(item is None or isinstance(item, SCALARS) for item in config.get(name) or []):
+            raise BadTemplateFolder(f"{name} in config.yml holds something other than text")
+    for number, box in enumerate(text, start=1):
+        for name in BOX_TEXT_FIELDS:
+            if box.get(name) is not None and not isinstance(box[name], str):
+                raise BadTemplateFolder(f"text box {number}: {name} is {type(box[name]).__name__}, not text")
     return config
+
+
+def _kind_name(kind) -> str:
+    return "text" if kind in (str, SCALARS) else "a list"
 
 
 def _boxes(template: Template, config: dict) -> list[TextBox]:
