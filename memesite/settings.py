@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The database or the broker away, or the queue full: a 503 that says so, not a traceback.
     "memesite.outages.OutageMiddleware",
+    "memesite.queries.NulQueryMiddleware",
 ]
 
 ROOT_URLCONF = "memesite.urls"
