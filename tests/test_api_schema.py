@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core import signals
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
@@ -25,6 +24,7 @@ from schemathesis.config import HealthCheck
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from generator.models import Job, Meme
+from memesite.storage import private_storage
 
 from .conftest import make_meme, png_bytes
 
@@ -80,7 +80,7 @@ def world(in_process_requests, alice, bob, sam, template):
         make_meme(bob, template, ["bob's", "meme"]),
         make_meme(alice, None, ["own", "image"], boxes=[{"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.2}] * 2),
     ]
-    photo = default_storage.save("backgrounds/photo.png", ContentFile(png_bytes((64, 64))))
+    photo = private_storage().save("backgrounds/photo.png", ContentFile(png_bytes((64, 64))))
     faces = [{"x": 1, "y": 2, "width": 30, "height": 30, "label": "happy", "confidence": 0.9,
               "probabilities": {"happy": 0.9, "sad": 0.1}, "members": [[0.1, 0.9], [0.2, 0.8]]}]  # fmt: skip
     jobs = [

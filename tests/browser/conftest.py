@@ -42,7 +42,8 @@ def live_site(django_db_setup, isolated_files, tmp_path_factory):
     """The site's address; the server and its worker run in their own process, on the test database."""
     var_dir = tmp_path_factory.mktemp("site-var")
     env = {**os.environ, "DATABASE_URL": _database_url(), "SLOWMEME_VAR_DIR": str(var_dir),
-           "MEDIA_ROOT": str(isolated_files / "media"), "DATABASE_POOL": "0", "LOG_LEVEL": "WARNING",
+           "MEDIA_ROOT": str(isolated_files / "media"), "PRIVATE_MEDIA_ROOT": str(isolated_files / "private"),
+           "DATABASE_POOL": "0", "LOG_LEVEL": "WARNING",
            "OMP_NUM_THREADS": "1"}  # fmt: skip
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     subprocess.run([*manage, "load_starter_templates"], env=env, check=True, cwd=settings.BASE_DIR)

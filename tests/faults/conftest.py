@@ -147,6 +147,7 @@ def site_env(tmp_path):
         var.mkdir(exist_ok=True)
         env.update(
             DATABASE_URL=test_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT), SLOWMEME_VAR_DIR=str(var),
+            PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
             SECRET_KEY="fault-tests-" + "x" * 40, CHANNELS_PREFIX=f"slowmeme-faults-{os.getpid()}",
             OMP_NUM_THREADS="1", TORCH_THREADS="1", PYTHONUNBUFFERED="1",
         )  # fmt: skip
