@@ -8,7 +8,6 @@ from datetime import timedelta
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -175,7 +174,7 @@ def _shared_image() -> str:
     ImageDraw.Draw(image).text((110, 112), "seeded meme", fill=(240, 240, 240))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=80)
-    return default_storage.save("memes/seeded.jpg", ContentFile(buffer.getvalue()))
+    return Meme._meta.get_field("image").storage.save("memes/seeded.jpg", ContentFile(buffer.getvalue()))
 
 
 def _votes_insert(user_ids, meme_ids, values) -> None:
