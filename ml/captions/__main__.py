@@ -1,4 +1,7 @@
-"""Command line: `python -m ml.captions train ...` and `python -m ml.captions eval ...` (see --help)."""
+"""Command line: `python -m ml.captions train|prepare|fit|eval ...` (see --help).
+
+`train` = `prepare` (records -> ids and word2vec vectors, in one compressed file; needs gensim) then `fit` (torch
+alone: a GPU machine without gensim can run it on a prepared file)."""
 from __future__ import annotations
 
 import argparse
@@ -6,17 +9,31 @@ import json
 from pathlib import Path
 
 from .data import load_dataset, read_dataset
-from .training import add_config_options, config_from_options, train
+from .training import Prepared, add_config_options, config_from_options, fit, prepare, train
+
+
+def _splits(args: argparse.Namespace):
+    config = config_from_options(vars(args))
+    templates, splits = load_dataset(args.captions, args.templates, cold_templates=config.cold_templates,
+                                     limit=config.limit, seed=config.seed)  # fmt: skip
+    print(f"train {len(splits.train)}, held-out {len(splits.heldout)}, cold-start {len(splits.cold_start)} captions")
+    return config, templates, splits
 
 
 def command_train(args: argparse.Namespace) -> None:
-    config = config_from_options(vars(args))
-    templates, splits = load_dataset(
-        args.captions, args.templates, holdout_fraction=config.holdout_fraction,
-        cold_templates=config.cold_templates, limit=config.limit, seed=config.seed,
-    )
-    print(f"train {len(splits.train)}, held-out {len(splits.heldout)}, cold-start {len(splits.cold_start)} captions")
+    config, templates, splits = _splits(args)
     metrics = train(splits.train, templates, config, args.out, resume=args.resume, heldout=splits.heldout)
+    print(json.dumps(metrics, indent=1))
+
+
+def command_prepare(args: argparse.Namespace) -> None:
+    config, templates, splits = _splits(args)
+    prepare(splits.train, templates, config, splits.heldout).save(args.out)
+
+
+def command_fit(args: argparse.Namespace) -> None:
+    config = config_from_options(vars(args))
+    metrics = fit(Prepared.load(args.prepared), config, args.out, resume=args.resume, init=args.init)
     print(json.dumps(metrics, indent=1))
 
 
@@ -44,6 +61,21 @@ def main(argv: list[str] | None = None) -> None:
     train_parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
     add_config_options(train_parser)
     train_parser.set_defaults(run=command_train)
+
+    prepare_parser = commands.add_parser("prepare", help="records -> ids and word vectors, into one --out file (.npz)")
+    prepare_parser.add_argument("--captions", type=Path, required=True, help="imgflip575k.jsonl(.gz)")
+    prepare_parser.add_argument("--templates", type=Path, required=True, help="folder of <slug>/config.yml")
+    prepare_parser.add_argument("--out", type=Path, required=True)
+    add_config_options(prepare_parser)
+    prepare_parser.set_defaults(run=command_prepare)
+
+    fit_parser = commands.add_parser("fit", help="train the network on a prepared file into --out (torch alone)")
+    fit_parser.add_argument("--prepared", type=Path, required=True)
+    fit_parser.add_argument("--out", type=Path, required=True)
+    fit_parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
+    fit_parser.add_argument("--init", type=Path, help="start from this model folder's weights (same prepared file)")
+    add_config_options(fit_parser)
+    fit_parser.set_defaults(run=command_fit)
 
     eval_parser = commands.add_parser(
         "eval", help="a model's numbers on held-out captions, against a trigram baseline fitted on its training data"

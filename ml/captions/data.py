@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 from collections import Counter, defaultdict
@@ -18,6 +19,7 @@ class CaptionRecord:
     boxes: tuple[str, ...]
     title: str = ""
     weight: float = 1.0
+    meme_id: str = ""  # the source's id (imgflip's); the held-out split is a function of it
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class TemplateInfo:
     n_boxes: int
     tags: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    # How many training captions filled 1, 2, … boxes (the model keeps it for the templates it learned): people
+    # often leave a box empty, and a caption should look like theirs.
+    box_counts: tuple[int, ...] = ()
 
     @classmethod
     def from_slug(cls, slug: str, n_boxes: int = 2, tags: tuple[str, ...] = ()) -> "TemplateInfo":
@@ -54,7 +59,10 @@ def read_captions(path: str | Path) -> Iterator[CaptionRecord]:
             try:
                 row = json.loads(line)
                 boxes = tuple(box.strip() for box in row["boxes"] if box and box.strip())
-                record = CaptionRecord(template=row["t"].lower(), boxes=boxes, title=(row.get("title") or "").strip())
+                record = CaptionRecord(
+                    template=row["t"].lower(), boxes=boxes, title=(row.get("title") or "").strip(),
+                    meme_id=str(row.get("id") or ""),
+                )
             except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise ValueError(f"{path}:{number}: not a caption row ({error})") from error
             if boxes:
@@ -80,7 +88,8 @@ def complete_templates(
     templates: dict[str, TemplateInfo], records: Iterable[CaptionRecord], index_path: str | Path | None = None
 ) -> dict[str, TemplateInfo]:
     """Add a TemplateInfo for every captioned slug without a config: name from the index beside the captions
-    (alternative names as tags), else from the slug; box count = the most common one among its captions."""
+    (alternative names as tags), else from the slug; box count = the most common one among its captions. A slug
+    with a config gains the index's alternative names as tags."""
     index = json.loads(Path(index_path).read_text()) if index_path and Path(index_path).exists() else {}
     index = {slug.lower(): entry for slug, entry in index.items()}
     box_counts: dict[str, Counter] = defaultdict(Counter)
@@ -88,53 +97,58 @@ def complete_templates(
         box_counts[record.template][len(record.boxes)] += 1
     completed = dict(templates)
     for slug, counts in box_counts.items():
-        if slug in completed:
-            continue
         entry = index.get(slug.lower(), {})
         alternatives = tuple(name.strip() for name in (entry.get("alternative_names") or "").split(",") if name.strip())
+        if slug in completed:  # a memegen config: its keywords, then the corpus's other names for it
+            template = completed[slug]
+            completed[slug] = replace(template, tags=tuple(dict.fromkeys((*template.tags, *alternatives))))
+            continue
         template = TemplateInfo.from_slug(slug, n_boxes=counts.most_common(1)[0][0], tags=alternatives)
         completed[slug] = replace(template, name=entry.get("name") or template.name)
     return completed
 
 
-def split_by_meme(
-    records: Iterable[CaptionRecord], holdout_fraction: float = 0.05, seed: int = 0
-) -> tuple[list[CaptionRecord], list[CaptionRecord]]:
-    records = list(records)
-    order = list(range(len(records)))
-    random.Random(seed).shuffle(order)
-    n_heldout = round(len(records) * holdout_fraction)
-    heldout = set(order[:n_heldout])
-    return (
-        [record for i, record in enumerate(records) if i not in heldout],
-        [record for i, record in enumerate(records) if i in heldout],
-    )
+# The held-out split, fixed and documented: a meme is held out when the first 8 hex digits of the SHA-1 of its id
+# (its caption text, when it has none) fall in the lowest HELDOUT_PERCENT of the range. The same memes on every
+# machine, for every model and every evaluation, whatever file they come in.
+HELDOUT_PERCENT = 5
+
+# Templates a cold-start model holds out of training (`--cold-templates N` takes the first N): most have a
+# catchphrase in their name, so the evaluation can see whether a model that never saw them writes it.
+COLD_START_TEMPLATES = (
+    "x-all-the-y",
+    "brace-yourselves-x-is-coming",
+    "aint-nobody-got-time-for-that",
+    "oprah-you-get-a",
+    "yall-got-any-more-of-that",
+    "aaaaand-its-gone",
+    "say-that-again-i-dare-you",
+    "am-i-the-only-one-around-here",
+    "back-in-my-day",
+    "that-would-be-great",
+)
 
 
-def split_templates_out(
-    records: Iterable[CaptionRecord], n: int = 10, seed: int = 0
-) -> tuple[list[CaptionRecord], list[CaptionRecord]]:
-    records = list(records)
-    slugs = sorted({record.template for record in records})
-    held = set(random.Random(seed).sample(slugs, min(n, len(slugs))))
-    return (
-        [record for record in records if record.template not in held],
-        [record for record in records if record.template in held],
-    )
+def is_heldout(record: CaptionRecord) -> bool:
+    key = record.meme_id or "\n".join(record.boxes)
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) < HELDOUT_PERCENT * (16**8) // 100
 
 
 def make_splits(
-    records: Iterable[CaptionRecord],
-    *,
-    holdout_fraction: float = 0.05,
-    cold_templates: int = 10,
-    limit: int | None = None,
-    seed: int = 0,
+    records: Iterable[CaptionRecord], *, cold_templates: int = 0, limit: int | None = None, seed: int = 0
 ) -> Splits:
-    """The splits that training and evaluation share: whole templates out first, then a random slice of memes;
-    `limit` only thins the training part, so held-out sets stay the same whatever the limit."""
-    seen, cold_start = split_templates_out(records, cold_templates, seed)
-    train, heldout = split_by_meme(seen, holdout_fraction, seed)
+    """The splits that training and evaluation share: the first `cold_templates` of COLD_START_TEMPLATES out
+    whole, then the fixed held-out memes (is_heldout); `limit` only thins the training part (at random, by
+    seed), so held-out sets stay the same whatever the limit."""
+    cold = set(COLD_START_TEMPLATES[:cold_templates])
+    train, heldout, cold_start = [], [], []
+    for record in records:
+        if record.template in cold:
+            cold_start.append(record)
+        elif is_heldout(record):
+            heldout.append(record)
+        else:
+            train.append(record)
     if limit is not None and limit < len(train):
         train = random.Random(seed).sample(train, limit)
     return Splits(train=train, heldout=heldout, cold_start=cold_start)
@@ -153,14 +167,11 @@ def load_dataset(
     captions_path: str | Path,
     templates_dir: str | Path | None,
     *,
-    holdout_fraction: float = 0.05,
-    cold_templates: int = 10,
+    cold_templates: int = 0,
     limit: int | None = None,
     seed: int = 0,
 ) -> tuple[dict[str, TemplateInfo], Splits]:
     """Every template and the splits that training and evaluation share."""
     templates, records = read_dataset(captions_path, templates_dir)
-    splits = make_splits(
-        records, holdout_fraction=holdout_fraction, cold_templates=cold_templates, limit=limit, seed=seed
-    )
+    splits = make_splits(records, cold_templates=cold_templates, limit=limit, seed=seed)
     return templates, splits

@@ -21,11 +21,11 @@ from gensim.models import Word2Vec
 
 from .batches import Encoder, batches
 from .data import CaptionRecord, TemplateInfo
-from .model import AdaptiveSoftmaxHead, CaptionModel, pick_device
+from .model import CaptionModel, pick_device
 from .plots import plot_losses
 from .storage import read_model, write_inputs, write_model
 from .text import caption_tokens, tokenize
-from .training import run_epoch, sample
+from .training import run_epoch, sample, templates_seen
 from .vocab import Vocabulary
 
 OnProgress = Callable[[float, str], None]
@@ -72,9 +72,7 @@ def grow_model(base: CaptionModel, base_config: dict, vectors: np.ndarray, n_tem
     """A copy of the base network with rows for new words and new templates. Old rows keep their values; a new
     template's row starts as the unknown-template row, which moves to the end; new output rows start as the
     mean of the old ones (a new word starts as an average rare word)."""
-    config = dict(base_config)
-    if isinstance(base.head, AdaptiveSoftmaxHead):
-        config["cutoffs"] = list(base.head.adaptive.cutoffs[:-1])
+    config = dict(base_config) | {"cutoffs": list(base.head.cutoffs[:-1])}
     model = CaptionModel.from_config(torch.from_numpy(vectors), n_templates, config)
     old_state, state = base.state_dict(), model.state_dict()
     for name, old in old_state.items():
@@ -119,14 +117,14 @@ def fine_tune(
     sentences += [tokenize(templates[slug].description()) for slug in sorted({r.template for r in records})]
     vocab, vectors = grow_vocabulary(vocab, base.embedding.weight.detach().numpy(), sentences, config)
     known = {t.slug for t in seen}
-    seen = seen + [templates[slug] for slug in sorted({r.template for r in records} - known)]
+    seen = seen + [t for t in templates_seen(records, templates) if t.slug not in known]
     model, model_config = grow_model(base, base_config, vectors, len(seen))
     model = model.to(device)
     write_inputs(out_dir, vocab, vectors, seen)
 
     encoder = Encoder(vocab, [t.slug for t in seen])
     examples = encoder.examples(records, templates, config.max_len)
-    heldout_batches = batches(encoder.examples(sample(heldout, config.heldout_max, config.seed), templates), 256, vocab.end)
+    heldout_batches = batches(encoder.examples(sample(heldout, config.heldout_max, config.seed), templates), 256, vocab)
     rows = model.template_embedding.weight
     rest = [p for p in model.parameters() if p.requires_grad and p is not rows]
     optimizer = torch.optim.Adam([{"params": rest}, {"params": [rows], "lr": config.template_lr}], lr=config.lr)
@@ -135,7 +133,7 @@ def fine_tune(
     history = []
     for epoch in range(config.epochs):
         report(0.1 + 0.8 * epoch / config.epochs, f"Fine-tuning, epoch {epoch + 1} of {config.epochs}")
-        history.append(run_epoch(model, optimizer, schedule, examples, vocab.end, config, device, epoch, heldout_batches,
+        history.append(run_epoch(model, optimizer, schedule, examples, vocab, config, device, epoch, heldout_batches,
                                  progress=progress, label="fine-tune"))  # fmt: skip
 
     model_config |= {"version": config.version, "base": base_config["version"], "fine_tune": asdict(config)}

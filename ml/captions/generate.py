@@ -1,27 +1,53 @@
-"""Caption generation from a trained model directory: sampling or beam search, batched over candidates, with
-the template's box count and per-box length bounds enforced by masking, and blocked words never emitted."""
+"""Caption generation from a trained model folder: many candidates drawn at once from the model's full next-word
+distribution (vocabulary and copy combined) with temperature and nucleus (top-p) sampling, the template's box
+layout enforced while decoding, then the candidates ranked and the best few shown.
+
+Layout: each candidate fills k boxes, k drawn from how many boxes people filled on this template (kept with the
+model; a template it never saw fills all of its boxes), capped by the template's geometry; a box has 1 to
+MAX_BOX_TOKENS tokens. Boxes past k stay empty, as people leave them.
+Ranking: the model's own mean log-probability of the candidate, plus the title's presence (a word of the title,
+or failing that the closest word vectors), plus fidelity to the template (how much likelier the caption is under
+the template than under an unknown one), then picked greedily for variety (few shared word pairs).
+Candidates with blocked words or that the safety checks flag are never shown (safety.py)."""
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from .batches import Encoder, batches, collate
+from .batches import Encoder, batches, collate, source_tokens
 from .blocklist import is_blocked
 from .data import CaptionRecord, TemplateInfo
-from .model import AdaptiveSoftmaxHead, CaptionModel, pick_device
+from .model import CaptionModel, pick_device
+from .safety import offensive_reasons
 from .storage import read_model
-from .text import split_boxes
+from .text import is_content_word, split_boxes, tokenize
 from .vocab import Vocabulary
 
-MAX_BOX_TOKENS = 20
-# Sampling defaults, picked on held-out titles (MODEL_CARD.md): the lower the temperature, the more typical of
-# their template the captions, and the more they repeat themselves and the training captions (the bundled
-# 1x512 model: fidelity 67 % at 0.5 and 63 % at 0.7, copies 8.7 % and 4.5 %, distinct-2 0.48 and 0.58).
-TEMPERATURE, TOP_K = 0.7, 40
+MAX_BOX_TOKENS = 24
+# Decoding defaults, picked on held-out titles (MODEL_CARD.md has the sweep).
+TEMPERATURE, TOP_P, DRAWN = 0.9, 0.9, 16
+NUCLEUS_CANDIDATES = 100  # the nucleus is looked for among the likeliest 100 words (transformers keeps 50 by default)
+# Ranking weights: per-token log-probability, title presence (0–1), fidelity (nats per token), variety.
+TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 0.5, 1.0
 OnWord = Callable[[int, str], None]
+
+
+@dataclass
+class Candidate:
+    tokens: list[str]  # the caption's tokens, boxes joined by BOX, without END
+    log_prob: float  # under the model at temperature 1, summed over its tokens and END
+    boxes: list[str]
+    score: float = 0.0
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.tokens) + 1
 
 
 class CaptionGenerator:
@@ -36,19 +62,16 @@ class CaptionGenerator:
     ):
         self.model, self.vocab, self.device = model, vocab, device
         self.version: str = config["version"]
+        self.config = dict(config)
         self.templates = {t.slug: t for t in templates}  # the templates the model was trained on
         self.encoder = Encoder(vocab, [t.slug for t in templates])
-        extra = {word.lower() for word in extra_blocked}
-        banned = [vocab.unk] + [i for i, w in enumerate(vocab.words) if is_blocked(w) or w in extra]
+        self.extra_blocked = {word.lower() for word in extra_blocked}
+        # Never written: the unknown word (a title's own rare words come by copying), the separator, blocked words.
+        banned = [vocab.unk, vocab.sep] + [i for i, w in enumerate(vocab.words) if self._blocked_word(w)]
         self.banned = torch.tensor(banned, device=device)
-        if isinstance(model.head, AdaptiveSoftmaxHead):
-            # Blocked ids per level of the head's tree: among the frequent words, then within each cluster.
-            ends = model.head.cluster_starts[1:] + [len(vocab.words)]
-            self.banned_shortlist = self.banned[self.banned < model.head.shortlist_size]
-            self.banned_in_cluster = [
-                self.banned[(self.banned >= start) & (self.banned < end)] - start
-                for start, end in zip(model.head.cluster_starts, ends)
-            ]
+
+    def _blocked_word(self, word: str) -> bool:
+        return is_blocked(word) or word in self.extra_blocked
 
     @classmethod
     def load(cls, model_dir: str | Path, device=None, extra_blocked: Iterable[str] = ()) -> "CaptionGenerator":
@@ -56,6 +79,13 @@ class CaptionGenerator:
         model, vocab, templates, config = read_model(model_dir, device)
         return cls(model, vocab, templates, config, device, extra_blocked)
 
+    def known(self, template: TemplateInfo) -> TemplateInfo:
+        """The model's own description of a template it learned (its words and box counts), else the given one
+        with its geometry's box count."""
+        learned = self.templates.get(template.slug)
+        return replace(learned, n_boxes=template.n_boxes) if learned else template
+
+    # --- generation ----------------------------------------------------------------------------------------
     @torch.no_grad()
     def generate(
         self,
@@ -63,152 +93,252 @@ class CaptionGenerator:
         template: TemplateInfo,
         *,
         n: int = 4,
-        method: str = "sample",
+        drawn: int = DRAWN,
         temperature: float = TEMPERATURE,
-        top_k: int = TOP_K,
-        beam_width: int = 5,
+        top_p: float = TOP_P,
         seed: int | None = None,
         on_word: OnWord | None = None,
+        rank: bool = True,
     ) -> list[list[str]]:
-        """n candidates, each exactly template.n_boxes non-empty box texts. on_word(candidate, word) receives
-        words as they are decoded (BOX marks the move to the next box); beam search can only report its
-        candidates once the search ends. temperature <= 0 samples greedily (nearest word, for regression)."""
-        if method not in ("sample", "beam"):
-            raise ValueError(f"method must be 'sample' or 'beam', not {method!r}")
-        example = self.encoder.example(CaptionRecord(template.slug, (), title), template)
-        condition = self.model.condition(*collate([example], self.vocab.end).to(self.device).condition_inputs())
-        n_boxes = max(1, template.n_boxes)
-        if method == "sample":
-            generator = torch.Generator(self.device)
-            if seed is None:
-                generator.seed()
-            else:
-                generator.manual_seed(seed)
-            captions = self._sample(condition.expand(n, -1), n_boxes, temperature, top_k, generator, on_word)
-        else:
-            captions = self._beam(condition, n_boxes, max(beam_width, n))[:n]
-            for index, tokens in enumerate(captions if on_word else []):
-                for token in tokens[:-1]:
-                    on_word(index, token)
-        return [split_boxes(tokens) for tokens in captions]
+        """n captions, each a list of template.n_boxes box texts (some may be empty, see the module's doc).
+        `drawn` candidates are sampled and the best n shown (rank=False: the first n drawn, as sampled).
+        on_word(candidate, word) receives the shown captions' words once they are chosen; "<box>" means "next box"."""
+        template = self.known(template)
+        seed = random.randrange(2**31) if seed is None else seed
+        generator = torch.Generator(self.device).manual_seed(seed)
+        layout_generator = torch.Generator().manual_seed(seed)
+        shown: list[Candidate] = []
+        seen_texts: set[str] = set()
+        for _ in range(3):  # more draws only if filtering left too few
+            drawn_now = self._sample(title, template, max(drawn, n), temperature, top_p, generator, layout_generator)
+            fresh = self._fresh(drawn_now, seen_texts)
+            if rank:
+                self._score(fresh, title, template)
+            shown = _pick(shown + fresh, n, rank)
+            if len(shown) >= n:
+                break
+        for index, candidate in enumerate(shown if on_word else []):
+            for token in candidate.tokens:
+                on_word(index, token)
+        return [candidate.boxes for candidate in shown]
 
-    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, n_boxes: int, banned: Tensor) -> Tensor:
-        """Mask blocked words and what would break the layout: a box ends only when it has a word; BOX only before
-        the last box, END only after it; a full box must end. Columns past the vocabulary's first ones (the
-        adaptive head's clusters) are masked with the rest of a full box's row."""
-        log_probs[:, banned] = -torch.inf
+    def _fresh(self, candidates: list[Candidate], seen_texts: set[str]) -> list[Candidate]:
+        """Candidates not seen before, with no empty box before a written one, and that the safety checks pass."""
+        unique = []
+        for candidate in candidates:
+            key = " ".join(candidate.tokens)
+            if key not in seen_texts:
+                seen_texts.add(key)
+                unique.append(candidate)
+        reasons = offensive_reasons([" / ".join(c.boxes) for c in unique])
+        return [candidate for candidate, reason in zip(unique, reasons) if reason is None]
+
+    def _source(self, title: str, template: TemplateInfo) -> tuple[Tensor, Tensor, list[str]]:
+        tokens, segments = source_tokens(title, template)
+        ids = torch.tensor([self.vocab.ids(tokens)], device=self.device)
+        return ids, torch.tensor([segments], device=self.device), tokens
+
+    def _box_targets(self, template: TemplateInfo, n: int, generator: torch.Generator) -> Tensor:
+        """How many boxes each candidate fills: drawn from the template's box counts, within its geometry."""
+        n_boxes = max(1, template.n_boxes)
+        counts = torch.tensor(template.box_counts[:n_boxes], dtype=torch.float)
+        if counts.sum() <= 0:
+            return torch.full((n,), n_boxes, device=self.device)
+        return (torch.multinomial(counts, n, replacement=True, generator=generator) + 1).to(self.device)
+
+    def _sample(self, title, template, n, temperature, top_p, generator, layout_generator) -> list[Candidate]:
+        model, vocab = self.model, self.vocab
+        sources, segments, source_words = self._source(title, template)
+        row = torch.tensor([self.encoder.template_rows.get(template.slug, model.unknown_template)], device=self.device)
+        memory, mask, template_vec, state = model.encode(row, sources, segments, torch.tensor([sources.shape[1]]))
+        memory, mask, template_vec = memory.expand(n, -1, -1), mask.expand(n, -1), template_vec.expand(n, -1)
+        state = tuple(s.expand(-1, n, -1).contiguous() for s in state)
+        # The extended vocabulary: the words, then one slot per source position for the copy of a word the
+        # vocabulary lacks (the title's rare words); copies of known words go to their own ids.
+        size = len(vocab)
+        copy_targets = torch.where(sources[0] == vocab.unk, size + torch.arange(sources.shape[1], device=self.device), sources[0])
+        copyable = model.copyable(sources, mask[:1])[0]
+        targets_k = self._box_targets(template, n, layout_generator)
+        words = torch.full((n,), vocab.end, device=self.device)
+        boxes_done = torch.zeros(n, dtype=torch.long, device=self.device)
+        box_len = torch.zeros(n, dtype=torch.long, device=self.device)
+        log_prob = torch.zeros(n, device=self.device)
+        tokens: list[list[int]] = [[] for _ in range(n)]
+        writing = torch.ones(n, dtype=torch.bool, device=self.device)
+        for _ in range(int(targets_k.max()) * (MAX_BOX_TOKENS + 1)):
+            vocab_lp, gen_lp, copy_lp, attention, state = model.step(template_vec, memory, mask, words, state)
+            probs = torch.zeros(n, size + sources.shape[1], device=self.device)
+            probs[:, :size] = (vocab_lp + gen_lp.unsqueeze(1)).exp()
+            probs.index_add_(1, copy_targets[copyable], attention[:, copyable] * copy_lp.exp().unsqueeze(1))
+            log_probs = probs.clamp_min(1e-30).log()
+            log_probs = self._constrain(log_probs, boxes_done, box_len, targets_k, tokens)
+            log_probs[~writing] = -torch.inf
+            log_probs[~writing, vocab.end] = 0.0  # finished rows only wait for the others
+            chosen = _nucleus_draw(log_probs, temperature, top_p, generator)
+            log_prob += torch.where(writing, log_probs.gather(1, chosen.unsqueeze(1)).squeeze(1), 0.0)
+            for index in writing.nonzero().flatten().tolist():
+                tokens[index].append(int(chosen[index]))
+            is_box = chosen == vocab.box
+            boxes_done, box_len = boxes_done + is_box.long(), torch.where(is_box, 0, box_len + 1)
+            writing &= chosen != vocab.end
+            if not writing.any():
+                break
+            words = torch.where(chosen >= size, vocab.unk, chosen)  # a copied rare word reads as unknown
+        candidates = []
+        for ids, total in zip(tokens, log_prob.tolist()):
+            words_out = [vocab.words[i] if i < size else source_words[i - size] for i in ids[:-1]]
+            candidates.append(Candidate(words_out, total, self._boxes(words_out, template.n_boxes)))
+        return candidates
+
+    @staticmethod
+    def _boxes(tokens: list[str], n_boxes: int) -> list[str]:
+        texts = split_boxes(tokens)[: max(1, n_boxes)]
+        return texts + [""] * (max(1, n_boxes) - len(texts))
+
+    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, targets_k: Tensor, tokens) -> Tensor:
+        """Mask what must not be written: banned words; BOX except to start a box that is due, END except after
+        the last box; nothing but the separator once a box is full; a word just written (repetition guard),
+        or one that would repeat a word pair of this caption."""
+        vocab = self.vocab
+        log_probs[:, self.banned] = -torch.inf
         rows = torch.arange(len(box_len), device=self.device)
-        separator = torch.where(boxes_done >= n_boxes - 1, self.vocab.end, self.vocab.box)
+        last_box = boxes_done >= targets_k - 1
+        separator = torch.where(last_box, vocab.end, vocab.box)
         separator_score = log_probs[rows, separator].clone()
-        log_probs[:, [self.vocab.box, self.vocab.end]] = -torch.inf
+        log_probs[:, [vocab.box, vocab.end]] = -torch.inf
         log_probs[box_len >= MAX_BOX_TOKENS] = -torch.inf
         log_probs[rows, separator] = torch.where(box_len == 0, -torch.inf, separator_score)
+        for row, written in enumerate(tokens):
+            if written and written[-1] != vocab.box:
+                repeats = [written[-1]] + [b for a, b in zip(written, written[1:]) if a == written[-1] and b != vocab.box]
+                log_probs[row, repeats] = -torch.inf
         return log_probs
 
-    def _advance(self, tokens: Tensor, boxes_done: Tensor, box_len: Tensor) -> tuple[Tensor, Tensor]:
-        is_box = tokens == self.vocab.box
-        return boxes_done + is_box.long(), torch.where(is_box, 0, box_len + 1)
-
-    def _sample(self, condition, n_boxes, temperature, top_k, generator, on_word) -> list[list[str]]:
-        n = condition.shape[0]
-        words = torch.full((n,), self.vocab.end, device=self.device)  # END also marks the start
-        state = self.model.start_state(condition)
-        boxes_done = box_len = torch.zeros(n, dtype=torch.long, device=self.device)
-        captions: list[list[str]] = [[] for _ in range(n)]
-        # The candidates still writing: a finished one leaves the batch, so the longest caption does not make
-        # every other row pay for its last steps.
-        writing = list(range(n))
-        for _ in range(n_boxes * (MAX_BOX_TOKENS + 1)):
-            hidden, state = self.model.advance(condition, words, state)
-            words = self._next_words(hidden, boxes_done, box_len, n_boxes, temperature, top_k, generator)
-            for index, word in zip(writing, words.tolist()):
-                captions[index].append(self.vocab.words[word])
-                if on_word and word != self.vocab.end:
-                    on_word(index, self.vocab.words[word])
-            boxes_done, box_len = self._advance(words, boxes_done, box_len)
-            going = words != self.vocab.end
-            if not going.any():
-                break
-            if not going.all():
-                keep = going.nonzero().flatten()
-                writing = [writing[i] for i in keep.tolist()]
-                words, boxes_done, box_len, condition = words[keep], boxes_done[keep], box_len[keep], condition[keep]
-                state = tuple(s[:, keep] for s in state)
-        return captions
-
-    def _next_words(self, hidden, boxes_done, box_len, n_boxes, temperature, top_k, generator) -> Tensor:
-        head = self.model.head
-        if not isinstance(head, AdaptiveSoftmaxHead):
-            log_probs = head.log_probs(hidden, self.model.embedding.weight)
-            return _draw(self._constrain(log_probs, boxes_done, box_len, n_boxes, self.banned), temperature, top_k, generator)
-        # Down the adaptive head's tree: a frequent word or a cluster first, then a word of the cluster for the rows
-        # that drew one. Only those rows pay for scoring the cluster, so a batch costs little more than the head;
-        # with top_k >= the vocabulary and temperature 1 the draws follow the model's distribution exactly
-        # (blocked words aside), and otherwise top-k and temperature apply at each level.
-        shortlist = head.shortlist_log_probs(hidden)
-        words = _draw(self._constrain(shortlist, boxes_done, box_len, n_boxes, self.banned_shortlist), temperature, top_k, generator)
-        for cluster, (start, banned) in enumerate(zip(head.cluster_starts, self.banned_in_cluster)):
-            rows = (words == head.shortlist_size + cluster).nonzero().flatten()
-            if len(rows):
-                in_cluster = head.cluster_log_probs(hidden[rows], cluster)
-                in_cluster[:, banned] = -torch.inf
-                words[rows] = start + _draw(in_cluster, temperature, top_k, generator)
-        return words
-
-    def _beam(self, condition: Tensor, n_boxes: int, width: int) -> list[list[str]]:
-        """Beam search; finished captions ranked by mean log-probability per token, so length is not punished."""
-        state = self.model.start_state(condition)
-        words = torch.full((1,), self.vocab.end, device=self.device)
-        scores = torch.zeros(1, device=self.device)
-        boxes_done = box_len = torch.zeros(1, dtype=torch.long, device=self.device)
-        beams: list[list[int]] = [[]]
-        finished: list[tuple[float, list[int]]] = []
-        while len(finished) < width and beams:
-            log_probs, state = self.model.step(condition.expand(len(beams), -1), words, state)
-            log_probs = self._constrain(log_probs, boxes_done, box_len, n_boxes, self.banned)
-            total = (scores.unsqueeze(1) + log_probs).flatten()
-            top_scores, top_index = total.topk(min(2 * width, total.numel()))
-            keep = []
-            for score, flat in zip(top_scores.tolist(), top_index.tolist()):
-                beam, token = divmod(flat, log_probs.shape[1])
-                if score == -torch.inf or len(keep) == width:
-                    break
-                if token == self.vocab.end:
-                    finished.append((score / (len(beams[beam]) + 1), beams[beam] + [token]))
+    def _score(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> None:
+        """Each candidate's ranking score (see the module's doc)."""
+        if not candidates:
+            return
+        content = [word for word in tokenize(title) if is_content_word(word)]
+        title_words = {_stem(word) for word in content}
+        title_ids = [self.vocab.index[word] for word in content if word in self.vocab.index]
+        fidelity = self._fidelity(candidates, title, template)
+        vectors = F.normalize(self.model.embedding.weight, dim=1)
+        for candidate, lift in zip(candidates, fidelity):
+            presence = 0.0
+            if title_words:
+                words = {_stem(t) for t in candidate.tokens}
+                if words & title_words:
+                    presence = 1.0
                 else:
-                    keep.append((beam, token, score))
-            origin = torch.tensor([beam for beam, _, _ in keep], dtype=torch.long, device=self.device)
-            words = torch.tensor([token for _, token, _ in keep], dtype=torch.long, device=self.device)
-            scores = torch.tensor([score for _, _, score in keep], device=self.device)
-            state = tuple(s[:, origin] for s in state)
-            boxes_done, box_len = self._advance(words, boxes_done[origin], box_len[origin])
-            beams = [beams[beam] + [token] for beam, token, _ in keep]
-        finished.sort(key=lambda item: -item[0])
-        return [[self.vocab.words[i] for i in tokens] for _, tokens in finished]
+                    ids = self.vocab.content_ids([self.vocab.index[t] for t in candidate.tokens if t in self.vocab.index])
+                    if ids and title_ids:
+                        presence = 0.5 * float((vectors[ids] @ vectors[title_ids].T).max().clamp_min(0))
+            candidate.score = candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
 
+    def _fidelity(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> list[float]:
+        """Per token, how much likelier each caption is under its template than under an unknown one (0 for a
+        template the model never learned: nothing to compare)."""
+        if template.slug not in self.encoder.template_rows:
+            return [0.0] * len(candidates)
+        records = [CaptionRecord(template.slug, tuple(split_boxes(c.tokens)), title) for c in candidates]
+        examples = [self.encoder.example(record, template) for record in records]
+        batch = collate(examples, self.vocab).to(self.device)
+        with_template = self._token_log_probs(batch)
+        batch.templates = torch.full_like(batch.templates, self.model.unknown_template)
+        without = self._token_log_probs(batch)
+        return ((with_template - without).sum(1) / batch.lengths).tolist()
+
+    def _token_log_probs(self, batch) -> Tensor:
+        log_probs = self.model.token_log_probs(batch)
+        real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
+        return torch.where(real, log_probs, 0.0)
+
+    # --- scoring -------------------------------------------------------------------------------------------
     @torch.no_grad()
     def log_likelihood(
-        self, records: Iterable[CaptionRecord], templates: Mapping[str, TemplateInfo] | None = None
-    ) -> tuple[float, int]:
-        """Negative log-likelihood (nats) summed over every caption token, and the token count. Templates not
-        given (and not trained on) are described by their slug alone."""
-        known = {**self.templates, **(templates or {})}
-        examples = [
-            self.encoder.example(r, known.get(r.template) or TemplateInfo.from_slug(r.template)) for r in records
-        ]
-        total, n_tokens = 0.0, 0
-        for batch in batches(examples, 256, self.vocab.end):
-            nll, _ = self.model.token_losses(batch.to(self.device), nll=True)
-            total += float(nll.sum())
-            n_tokens += nll.numel()
-        return total, n_tokens
+        self,
+        records: Iterable[CaptionRecord],
+        templates: Mapping[str, TemplateInfo] | None = None,
+        *,
+        reference: Vocabulary | None = None,
+        weighted: bool = False,
+    ) -> tuple[float, float]:
+        """Negative log-likelihood (nats) summed over every caption token, and the token count (with
+        weighted=True, each token counts its record's weight). Templates not given (and not trained on) are
+        described by their slug alone. Unknown words are one outcome, <unk>.
+
+        Two models with different vocabularies are compared on the same tokens by passing the smaller vocabulary
+        as `reference`: a word outside it is one outcome, whose probability is the sum over every such word of
+        this model's vocabulary (and its <unk>), as the reference's <unk> is."""
+        known = {**(templates or {}), **self.templates}
+        records = list(records)
+        examples = [self.encoder.example(r, known.get(r.template) or TemplateInfo.from_slug(r.template)) for r in records]
+        outside = None
+        if reference is not None and reference.words != self.vocab.words:
+            outside = torch.tensor([i for i, w in enumerate(self.vocab.words) if w not in reference.index] + [self.vocab.unk],
+                                   device=self.device)  # fmt: skip
+        total = count = 0.0
+        for batch in batches(examples, 128, self.vocab):
+            batch = batch.to(self.device)
+            real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
+            log_probs = self.model.token_log_probs(batch) if outside is None else self._lumped(batch, outside)
+            weights = batch.weights.unsqueeze(1).expand_as(real) if weighted else torch.ones_like(batch.weights).unsqueeze(1).expand_as(real)
+            total -= float((log_probs * weights)[real].sum())
+            count += float(weights[real].sum())
+        return total, count
+
+    def _lumped(self, batch, outside: Tensor) -> Tensor:
+        """log p(target) with every word in `outside` one outcome: the full mixture distribution, then summed."""
+        model = self.model
+        memory, mask, template, state = model.encode(batch.templates, batch.sources, batch.segments, batch.source_lengths)
+        features, gate, attention, _ = model._decode(template, memory, mask, batch.inputs, state, batch.lengths)
+        flat = features.reshape(-1, features.shape[-1])
+        probs = (model.head.log_prob(flat) + F.logsigmoid(gate).reshape(-1, 1)).exp()
+        copy_weights = attention * model.copyable(batch.sources, mask).unsqueeze(1) * torch.sigmoid(-gate).unsqueeze(-1)
+        sources = batch.sources.unsqueeze(1).expand_as(copy_weights).reshape(len(flat), -1)
+        probs.scatter_add_(1, sources, copy_weights.reshape(len(flat), -1))
+        targets = batch.targets.reshape(-1)
+        is_outside = torch.zeros(probs.shape[1], dtype=torch.bool, device=self.device)
+        is_outside[outside] = True
+        own = probs.gather(1, targets.unsqueeze(1)).squeeze(1)
+        lumped = probs[:, outside].sum(1)
+        return torch.where(is_outside[targets], lumped, own).clamp_min(1e-30).log().view(batch.targets.shape)
 
 
-def _draw(log_probs: Tensor, temperature: float, top_k: int, generator: torch.Generator) -> Tensor:
-    """One id per row: the likeliest (temperature <= 0), or a draw among the top k at the temperature (softmax
-    over k values, not the whole row)."""
+def _nucleus_draw(log_probs: Tensor, temperature: float, top_p: float, generator: torch.Generator) -> Tensor:
+    """One id per row: the likeliest (temperature <= 0), or a draw from the smallest set of likeliest words whose
+    probability reaches top_p, at the temperature."""
     if temperature <= 0:
         return log_probs.argmax(-1)
-    top_values, top_ids = log_probs.topk(min(top_k, log_probs.shape[1]), dim=-1, sorted=False)
-    probs = torch.softmax(top_values / temperature, dim=-1)
-    return top_ids.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)
+    values, ids = log_probs.topk(min(NUCLEUS_CANDIDATES, log_probs.shape[1]), dim=-1)
+    probs = torch.softmax(values / temperature, dim=-1)
+    before = probs.cumsum(-1) - probs  # mass of the words ranked above each word
+    probs = torch.where(before < top_p, probs, 0.0)
+    return ids.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)
+
+
+def _pick(candidates: list[Candidate], n: int, rank: bool) -> list[Candidate]:
+    """The n to show: in drawn order, or greedily by score less a penalty for word pairs shared with those
+    already picked (variety among the shown)."""
+    if not rank:
+        return candidates[:n]
+    picked: list[Candidate] = []
+    pool = list(candidates)
+    while pool and len(picked) < n:
+        best = max(pool, key=lambda c: c.score - VARIETY_WEIGHT * max((_overlap(c, p) for p in picked), default=0.0))
+        picked.append(best)
+        pool.remove(best)
+    return picked
+
+
+def _pairs(candidate: Candidate) -> set[tuple[str, str]]:
+    return set(zip(candidate.tokens, candidate.tokens[1:]))
+
+
+def _overlap(a: Candidate, b: Candidate) -> float:
+    pairs_a, pairs_b = _pairs(a), _pairs(b)
+    return len(pairs_a & pairs_b) / max(1, min(len(pairs_a), len(pairs_b)))
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word

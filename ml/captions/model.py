@@ -1,9 +1,15 @@
-"""The network: an LSTM language model over word2vec vectors, conditioned on a title and a template.
+"""The network: a sequence-to-sequence LSTM over word2vec vectors, with attention and a copy (pointer) mechanism.
 
-Condition = tanh(template row + projected mean vector of the template's words + projected mean title vector).
-The template row is learned for templates seen in training; every other template shares the "unknown" row and
-is told apart by its words alone, which is what makes a template added today get sensible captions.
-The condition sets the LSTM's first hidden state and is fed again beside every word vector."""
+Encoder: a bidirectional LSTM over the source (the title's words, then the template's: name, example lines,
+alternative names, keywords), each word vector plus a segment vector (title or template).
+Decoder: an LSTM over the caption's word vectors and the template's vector (a learned row for templates seen in
+training, a shared "unknown" row for the rest, which are known by their words alone). At each step it attends
+over the encoder's states (Luong's "general" score), and writes either a word of the vocabulary (an adaptive
+softmax over [state; context; template]) or a word of the source, with the attention as the copy distribution
+(See et al.'s pointer-generator): p(w) = p_gen · p_vocab(w) + (1 − p_gen) · Σ attention on source positions
+holding w. So a title's words, rare ones included, and a new template's catchphrase can be written out.
+The attention is computed from the decoder's state without feeding it back in, so training runs the decoder
+over whole sequences at once (cuDNN on a GPU), and decoding costs one LSTM step and one attention per word."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,90 +20,12 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .batches import Batch
+from .text import BOX, END, SEP, SPECIALS
 
-class SoftmaxHead(nn.Module):
-    """A softmax over the whole vocabulary tied to the word vectors: logit(w) = projected hidden · vector(w) + bias(w).
-    Tying keeps the head small (vocabulary × dim, not vocabulary × hidden) and lets rare words borrow from what
-    word2vec learned about their neighbours."""
-
-    def __init__(self, hidden: int, vocab_size: int, dim: int):
-        super().__init__()
-        self.projection = nn.Linear(hidden, dim)
-        self.bias = nn.Parameter(torch.zeros(vocab_size))
-
-    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
-        return torch.log_softmax(self.projection(hidden) @ vectors.T + self.bias, dim=-1)
-
-    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
-        return F.cross_entropy(self.projection(hidden) @ vectors.T + self.bias, targets, reduction="none")
-
-    loss = nll
-
-
-class RegressionHead(nn.Module):
-    """The original Slowmeme's head: predicts the next word's (frozen) word2vec vector with a cosine loss;
-    decoding takes the nearest words. For perplexity, similarities become a distribution:
-    softmax(cosine / temperature), the temperature fitted after training (see training.calibrate_temperature)."""
-
-    def __init__(self, hidden: int, vocab_size: int, dim: int):
-        super().__init__()
-        self.projection = nn.Linear(hidden, dim)
-        self.register_buffer("temperature", torch.tensor(0.1))
-
-    def similarities(self, hidden: Tensor, vectors: Tensor) -> Tensor:
-        return F.normalize(self.projection(hidden), dim=-1) @ F.normalize(vectors, dim=1).T
-
-    def loss(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
-        predicted = F.normalize(self.projection(hidden), dim=-1)
-        return 1 - (predicted * F.normalize(vectors[targets], dim=-1)).sum(-1)
-
-    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
-        return -self.log_probs(hidden, vectors).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-
-    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
-        return torch.log_softmax(self.similarities(hidden, vectors) / self.temperature, dim=-1)
-
-
-class AdaptiveSoftmaxHead(nn.Module):
-    """An untied, exact softmax over the vocabulary made cheap by frequency clusters (the vocabulary is sorted by
-    frequency): full rank, where the tied head is limited to the word vectors' few dimensions."""
-
-    CUTOFFS = (2000, 10000)
-
-    def __init__(self, hidden: int, vocab_size: int, dim: int, cutoffs: list[int] | None = None):
-        super().__init__()
-        # A fine-tuned model keeps its base's cutoffs: its new words join the last cluster.
-        cutoffs = cutoffs or [c for c in self.CUTOFFS if c < vocab_size - 1] or [vocab_size // 2]
-        self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, cutoffs, div_value=4.0)
-
-    def nll(self, hidden: Tensor, targets: Tensor, vectors: Tensor) -> Tensor:
-        return -self.adaptive(hidden, targets).output
-
-    loss = nll
-
-    def log_probs(self, hidden: Tensor, vectors: Tensor) -> Tensor:
-        return self.adaptive.log_prob(hidden)
-
-    @property
-    def shortlist_size(self) -> int:
-        """Words 0 … shortlist_size − 1 are scored by the head itself; its next columns stand for the clusters."""
-        return self.adaptive.shortlist_size
-
-    @property
-    def cluster_starts(self) -> list[int]:
-        """The first word id of each tail cluster (cluster i covers cluster_starts[i] … the next cutoff − 1)."""
-        return self.adaptive.cutoffs[:-1]
-
-    def shortlist_log_probs(self, hidden: Tensor) -> Tensor:
-        """(B, shortlist + clusters): each frequent word's log-probability, then each cluster's total."""
-        return torch.log_softmax(self.adaptive.head(hidden), dim=-1)
-
-    def cluster_log_probs(self, hidden: Tensor, cluster: int) -> Tensor:
-        """(B, cluster size): log-probabilities of a cluster's words given that the next word is in the cluster."""
-        return torch.log_softmax(self.adaptive.tail[cluster](hidden), dim=-1)
-
-
-HEAD_CLASSES = {"softmax": SoftmaxHead, "adaptive": AdaptiveSoftmaxHead, "regression": RegressionHead}
+CUTOFFS = (2000, 10000)
+# Separators are never copied from the source. An unknown word is: in training and scoring it stands for "a word
+# outside the vocabulary", and when generating, the copy writes the actual word at that position of the title.
+NOT_COPIED = tuple(SPECIALS.index(token) for token in (BOX, END, SEP))  # the vocabulary puts SPECIALS first
 
 
 class CaptionModel(nn.Module):
@@ -106,74 +34,92 @@ class CaptionModel(nn.Module):
         vectors: Tensor,
         n_templates: int,
         *,
-        hidden: int = 256,
-        layers: int = 1,
-        condition_dim: int = 64,
-        head: str = "softmax",
-        dropout: float = 0.1,
-        tune_vectors: bool = True,
+        hidden: int = 384,
+        encoder_hidden: int = 192,
+        template_dim: int = 64,
+        dropout: float = 0.2,
         cutoffs: list[int] | None = None,
     ):
         super().__init__()
-        if head not in HEAD_CLASSES:
-            raise ValueError(f"head must be one of {sorted(HEAD_CLASSES)}, not {head!r}")
         vocab_size, dim = vectors.shape
-        self.layers, self.hidden_size = layers, hidden
-        # The regression head's targets are these vectors: tuning them would let all words collapse together.
-        self.embedding = nn.Embedding.from_pretrained(vectors.clone(), freeze=head == "regression" or not tune_vectors)
+        self.hidden_size = hidden
+        self.embedding = nn.Embedding.from_pretrained(vectors.clone(), freeze=False)
+        self.segment_embedding = nn.Embedding(2, dim)
         self.unknown_template = n_templates
-        self.template_embedding = nn.Embedding(n_templates + 1, condition_dim)
-        self.content_projection = nn.Linear(dim, condition_dim)
-        self.title_projection = nn.Linear(dim, condition_dim)
-        self.initial_state = nn.Linear(condition_dim, layers * hidden)
-        self.lstm = nn.LSTM(dim + condition_dim, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.template_embedding = nn.Embedding(n_templates + 1, template_dim)
+        self.encoder = nn.LSTM(dim, encoder_hidden, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * encoder_hidden + template_dim, 2 * hidden)
+        self.decoder = nn.LSTM(dim + template_dim, hidden, batch_first=True)
+        self.attention = nn.Linear(hidden, 2 * encoder_hidden, bias=False)
+        self.output = nn.Linear(hidden + 2 * encoder_hidden + template_dim, hidden)
+        self.copy_gate = nn.Linear(hidden + 2 * encoder_hidden + dim, 1)
         self.dropout = nn.Dropout(dropout)
-        head_options = {"cutoffs": cutoffs} if head == "adaptive" else {}
-        self.head = HEAD_CLASSES[head](hidden, vocab_size, dim, **head_options)
+        # A fine-tuned model keeps its base's cutoffs: its new words join the last cluster.
+        cutoffs = cutoffs or [c for c in CUTOFFS if c < vocab_size - 1] or [vocab_size // 2]
+        self.head = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, cutoffs, div_value=4.0)
+        self.register_buffer("not_copied", torch.tensor(NOT_COPIED, dtype=torch.long), persistent=False)
 
-    def mean_vectors(self, ids: Tensor, offsets: Tensor) -> Tensor:
-        """Mean word vector of each bag of ids (bags given by offsets into the flat ids); an empty bag is zero."""
-        return F.embedding_bag(ids, self.embedding.weight, offsets, mode="mean")
+    # --- encoder -------------------------------------------------------------------------------------------
+    def encode(self, templates: Tensor, sources: Tensor, segments: Tensor, source_lengths: Tensor):
+        """-> (memory (B, S, 2E), keys-ready mask (B, S) of real positions, template vectors (B, D), start state)."""
+        vectors = self.dropout(self.embedding(sources) + self.segment_embedding(segments))
+        packed = pack_padded_sequence(vectors, source_lengths.cpu(), batch_first=True, enforce_sorted=False)
+        output, (h, _) = self.encoder(packed)
+        memory = pad_packed_sequence(output, batch_first=True, total_length=sources.shape[1])[0]
+        mask = torch.arange(sources.shape[1], device=sources.device) < source_lengths.unsqueeze(1)
+        template = self.template_embedding(templates)
+        h0, c0 = torch.tanh(self.bridge(torch.cat([h[0], h[1], template], dim=-1))).chunk(2, dim=-1)
+        return memory, mask, template, (h0.unsqueeze(0).contiguous(), c0.unsqueeze(0).contiguous())
 
-    def condition(self, templates: Tensor, titles: Tensor, title_offsets: Tensor, texts: Tensor, text_offsets: Tensor) -> Tensor:
-        return torch.tanh(
-            self.template_embedding(templates)
-            + self.content_projection(self.mean_vectors(texts, text_offsets))
-            + self.title_projection(self.mean_vectors(titles, title_offsets))
-        )
+    # --- decoder -------------------------------------------------------------------------------------------
+    def _attend(self, states: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """states (B, T, H) -> attention (B, T, S) and context (B, T, 2E)."""
+        scores = self.attention(states) @ memory.transpose(1, 2)
+        attention = torch.softmax(scores.masked_fill(~mask.unsqueeze(1), -torch.inf), dim=-1)
+        return attention, attention @ memory
 
-    def start_state(self, condition: Tensor) -> tuple[Tensor, Tensor]:
-        h = torch.tanh(self.initial_state(condition)).view(-1, self.layers, self.hidden_size).transpose(0, 1)
-        return h.contiguous(), torch.zeros_like(h)
-
-    def _inputs(self, condition: Tensor, words: Tensor) -> Tensor:
+    def _decode(self, template: Tensor, memory: Tensor, mask: Tensor, words: Tensor, state, lengths: Tensor | None = None):
+        """Decoder states for input words (B, T) -> (features for the vocabulary head (B, T, H), copy gate logits
+        (B, T), attention (B, T, S), new state)."""
         vectors = self.dropout(self.embedding(words))
-        return torch.cat([vectors, condition.unsqueeze(1).expand(-1, words.shape[1], -1)], dim=-1)
+        inputs = torch.cat([vectors, template.unsqueeze(1).expand(-1, words.shape[1], -1)], dim=-1)
+        if lengths is None:
+            states, state = self.decoder(inputs, state)
+        else:
+            packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            states, state = self.decoder(packed, state)
+            states = pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])[0]
+        attention, context = self._attend(states, memory, mask)
+        features = torch.cat([states, context, template.unsqueeze(1).expand(-1, words.shape[1], -1)], dim=-1)
+        features = self.dropout(torch.tanh(self.output(features)))
+        gate = self.copy_gate(torch.cat([states, context, vectors], dim=-1)).squeeze(-1)
+        return features, gate, attention, state
 
-    def hidden_states(self, condition: Tensor, inputs: Tensor, lengths: Tensor) -> Tensor:
-        """LSTM outputs for padded input words (B, L); positions past a row's length are garbage."""
-        packed = pack_padded_sequence(self._inputs(condition, inputs), lengths.cpu(), batch_first=True, enforce_sorted=False)
-        output, _ = self.lstm(packed, self.start_state(condition))
-        return self.dropout(pad_packed_sequence(output, batch_first=True, total_length=inputs.shape[1])[0])
+    def copyable(self, sources: Tensor, mask: Tensor) -> Tensor:
+        return mask & ~torch.isin(sources, self.not_copied)
 
-    def advance(self, condition: Tensor, words: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """One decoding step for a batch: the last words (B,) -> the LSTM's output (B, hidden) and state."""
-        output, state = self.lstm(self._inputs(condition, words.unsqueeze(1)), state)
-        return output[:, 0], state
+    def token_log_probs(self, batch: Batch) -> Tensor:
+        """log p(target) of every caption token (B, T) under the mixture; padded positions are garbage."""
+        memory, mask, template, state = self.encode(batch.templates, batch.sources, batch.segments, batch.source_lengths)
+        features, gate, attention, _ = self._decode(template, memory, mask, batch.inputs, state, batch.lengths)
+        shape = batch.targets.shape
+        vocab_log_probs = self.head(features.reshape(-1, features.shape[-1]), batch.targets.reshape(-1)).output.view(shape)
+        copy_mask = (batch.sources.unsqueeze(1) == batch.targets.unsqueeze(2)) & self.copyable(batch.sources, mask).unsqueeze(1)
+        copy_mass = (attention * copy_mask).sum(-1)
+        copy_log_probs = torch.where(copy_mass > 0, copy_mass.clamp_min(1e-30).log(), -torch.inf)
+        return torch.logaddexp(F.logsigmoid(gate) + vocab_log_probs, F.logsigmoid(-gate) + copy_log_probs)
 
-    def step(self, condition: Tensor, words: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """One decoding step for a batch: the last words (B,) -> next-word log-probabilities (B, V) and state."""
-        hidden, state = self.advance(condition, words, state)
-        return self.head.log_probs(hidden, self.embedding.weight), state
+    def token_losses(self, batch: Batch) -> tuple[Tensor, Tensor]:
+        """Negative log-likelihood (nats) of every real target token, flattened, with each token's weight."""
+        log_probs = self.token_log_probs(batch)
+        real = torch.arange(batch.targets.shape[1], device=log_probs.device) < batch.lengths.unsqueeze(1)
+        return -log_probs[real], batch.weights.unsqueeze(1).expand_as(real)[real]
 
-    def token_losses(self, batch: Batch, *, nll: bool = False) -> tuple[Tensor, Tensor]:
-        """Training loss (or, with nll=True, negative log-likelihood in nats) of every real target token,
-        flattened, with each token's weight (its record's)."""
-        condition = self.condition(*batch.condition_inputs())
-        hidden = self.hidden_states(condition, batch.inputs, batch.lengths)
-        mask = torch.arange(batch.inputs.shape[1], device=hidden.device) < batch.lengths.unsqueeze(1)
-        score = self.head.nll if nll else self.head.loss
-        return score(hidden[mask], batch.targets[mask], self.embedding.weight), batch.weights.unsqueeze(1).expand_as(mask)[mask]
+    def step(self, template: Tensor, memory: Tensor, mask: Tensor, words: Tensor, state):
+        """One decoding step for a batch: the last words (B,) -> (vocabulary log-probabilities (B, V),
+        log p_gen (B,), log(1 − p_gen) (B,), attention (B, S), state)."""
+        features, gate, attention, state = self._decode(template, memory, mask, words.unsqueeze(1), state)
+        return self.head.log_prob(features[:, 0]), F.logsigmoid(gate[:, 0]), F.logsigmoid(-gate[:, 0]), attention[:, 0], state
 
     @classmethod
     def from_config(cls, vectors: Tensor, n_templates: int, config: Mapping) -> "CaptionModel":
@@ -181,11 +127,9 @@ class CaptionModel(nn.Module):
             vectors,
             n_templates,
             hidden=config["hidden"],
-            layers=config["layers"],
-            condition_dim=config["condition_dim"],
-            head=config["head"],
+            encoder_hidden=config["encoder_hidden"],
+            template_dim=config["template_dim"],
             dropout=config["dropout"],
-            tune_vectors=config["tune_vectors"],
             cutoffs=config.get("cutoffs"),
         )
 

@@ -1,4 +1,5 @@
-"""Tokens for captions: lower-case words, punctuation as tokens, boxes joined by a separator token."""
+"""Tokens for captions: lower-case words, punctuation as tokens, boxes joined by a separator token; the model's
+source text (title, then the template's words) has its parts joined by SEP."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,8 @@ from collections.abc import Sequence
 BOX = "<box>"
 END = "<end>"
 UNK = "<unk>"
-SPECIALS = (UNK, BOX, END)
+SEP = "<sep>"
+SPECIALS = (UNK, BOX, END, SEP)
 
 # A word is letters/digits with inner apostrophes ("don't", "90's"); anything else but space is one token.
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\S")
@@ -58,3 +60,22 @@ def split_boxes(tokens: Sequence[str]) -> list[str]:
         else:
             boxes[-1].append(token)
     return [detokenize(box) for box in boxes]
+
+
+# Words that say nothing about what a title is about: a title's other words are what a caption should take up.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before being below between
+both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
+further get gets got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like me more most
+mustn't my myself no nor not now of off on once only or other ought our ours ourselves out over own really same
+say says she she'd she'll she's should shouldn't so some such than that that's the their theirs them themselves
+then there there's these they they'd they'll they're they've this those through to too under until up very was
+wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while who who's whom why
+why's will with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+gonna wanna im dont cant thats youre ive ill one also even still much many every make makes made go going
+""".split())
+
+
+def is_content_word(word: str) -> bool:
+    return len(word) >= 3 and word.replace("'", "").isalpha() and word not in STOPWORDS

@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .text import BOX, END, SPECIALS, UNK, caption_tokens, tokenize
+from .text import BOX, END, SEP, SPECIALS, UNK, caption_tokens, is_content_word, tokenize
 
 
 class Vocabulary:
@@ -14,7 +14,13 @@ class Vocabulary:
     def __init__(self, words_by_frequency: Iterable[str]):
         self.words = list(SPECIALS) + [word for word in words_by_frequency if word not in SPECIALS]
         self.index = {word: i for i, word in enumerate(self.words)}
-        self.unk, self.box, self.end = self.index[UNK], self.index[BOX], self.index[END]
+        self.unk, self.box, self.end, self.sep = (self.index[token] for token in (UNK, BOX, END, SEP))
+
+    def content_ids(self, ids: Iterable[int]) -> list[int]:
+        """The ids among `ids` of words that carry meaning (text.is_content_word)."""
+        if len(getattr(self, "_is_content", ())) != len(self.words):
+            self._is_content = [is_content_word(word) for word in self.words]
+        return [i for i in ids if self._is_content[i]]
 
     def __len__(self) -> int:
         return len(self.words)
