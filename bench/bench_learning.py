@@ -4,11 +4,14 @@ fine-tuning on N liked user captions (N = 50, 200), as the loop's
 retraining does (the same FineTuneConfig defaults, old captions replayed 4:1). Fidelity: the share of 100
 generated captions that a naive Bayes classifier, fitted on real captions of every template, names as this one.
 
-Uses the shared ImgFlip captions (skipped when absent); the template is the bundled model's held-out ("cold")
-template with the most captions. Run from the repository root: python bench/bench_learning.py [CAPTIONS TEMPLATES]
+Uses the shared ImgFlip captions (skipped when absent); the template is the model's held-out ("cold") template
+with the most captions. The bundled model learned every template, so this needs a cold-start model (env
+COLD_MODEL_DIR, trained with `--cold-templates 10`; skipped without one).
+Run from the repository root: python bench/bench_learning.py [CAPTIONS TEMPLATES]
 """
 
 import json
+import os
 import random
 import sys
 import tempfile
@@ -25,7 +28,7 @@ from ml.captions.generate import CaptionGenerator  # noqa: E402
 from ml.captions.vocab import Vocabulary  # noqa: E402
 from shared_data import dataset_paths  # noqa: E402  (beside this script)
 
-BUNDLED = ROOT / "ml" / "captions" / "pretrained"
+BUNDLED = Path(os.environ.get("COLD_MODEL_DIR", ROOT / "ml" / "captions" / "pretrained"))
 PROBE, GENERATED = 150, 100
 LIKED_WEIGHT = 2.0  # about what three up votes and no down vote give a hand-written caption on the site
 
@@ -47,10 +50,10 @@ def main() -> int:
         return 0
     captions, templates_dir = paths
     config = json.loads((BUNDLED / "config.json").read_text())
-    templates, splits = load_dataset(
-        captions, templates_dir, holdout_fraction=config["holdout_fraction"], cold_templates=config["cold_templates"],
-        seed=config["seed"],
-    )  # fmt: skip
+    if not config.get("cold_templates"):
+        print(f"# {config['version']} learned every template: set COLD_MODEL_DIR to a cold-start model; skipped")
+        return 0
+    templates, splits = load_dataset(captions, templates_dir, cold_templates=config["cold_templates"], seed=config["seed"])
     by_template = {}
     for record in splits.cold_start:
         by_template.setdefault(record.template, []).append(record)

@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+from .aliases import add_aliases, template_aliases
 from .data import load_dataset, read_dataset
 from .training import Prepared, add_config_options, config_from_options, fit, prepare, train
 
@@ -23,6 +24,9 @@ def _splits(args: argparse.Namespace):
 def command_train(args: argparse.Namespace) -> None:
     config, templates, splits = _splits(args)
     metrics = train(splits.train, templates, config, args.out, resume=args.resume, heldout=splits.heldout)
+    index, mapping = args.captions.parent / "templates_index.json", args.templates / "mapping.json"
+    if index.exists() and mapping.exists():  # the corpus's other names for its templates travel with the model
+        add_aliases(args.out, template_aliases(json.loads(index.read_text()), json.loads(mapping.read_text())))
     print(json.dumps(metrics, indent=1))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from gensim.models import Word2Vec
 
+from .aliases import add_aliases, known_templates
 from .batches import Encoder, batches
 from .data import CaptionRecord, TemplateInfo
 from .model import CaptionModel, pick_device
@@ -121,6 +122,7 @@ def fine_tune(
     model, model_config = grow_model(base, base_config, vectors, len(seen))
     model = model.to(device)
     write_inputs(out_dir, vocab, vectors, seen)
+    add_aliases(out_dir, {slug: names[1:] for slug, names in known_templates(base_dir).items()})  # kept from the base
 
     encoder = Encoder(vocab, [t.slug for t in seen])
     examples = encoder.examples(records, templates, config.max_len)

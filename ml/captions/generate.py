@@ -20,21 +20,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .batches import Encoder, batches, collate, source_tokens
+from .batches import Encoder, batches, collate, source_tokens, template_tokens
 from .blocklist import is_blocked
 from .data import CaptionRecord, TemplateInfo
 from .model import CaptionModel, pick_device
 from .safety import offensive_reasons
 from .storage import read_model
-from .text import is_content_word, split_boxes, tokenize
+from .text import BOX, SEP, is_content_word, split_boxes, tokenize
 from .vocab import Vocabulary
 
 MAX_BOX_TOKENS = 24
 # Decoding defaults, picked on held-out titles (MODEL_CARD.md has the sweep).
-TEMPERATURE, TOP_P, DRAWN = 0.9, 0.9, 16
+TEMPERATURE, TOP_P, DRAWN = 0.9, 0.9, 12
 NUCLEUS_CANDIDATES = 100  # the nucleus is looked for among the likeliest 100 words (transformers keeps 50 by default)
 # Ranking weights: per-token log-probability, title presence (0–1), fidelity (nats per token), variety.
 TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 0.5, 1.0
+FORMAT_SCORE = 2.0  # fidelity of a caption that takes up an unlearned template's own words (weighted as the rest)
 OnWord = Callable[[int, str], None]
 
 
@@ -236,22 +237,19 @@ class CaptionGenerator:
             candidate.score = candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
 
     def _fidelity(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> list[float]:
-        """Per token, how much likelier each caption is under its template than under an unknown one (0 for a
-        template the model never learned: nothing to compare)."""
+        """Per token, how much likelier each caption is under its template than under an unknown one. A template
+        the model never learned has nothing to compare with: there, a caption that takes up a word pair of the
+        template's own words (its name, example lines: often its catchphrase) scores FORMAT_SCORE."""
         if template.slug not in self.encoder.template_rows:
-            return [0.0] * len(candidates)
+            own = _word_pairs(template_tokens(template))
+            return [FORMAT_SCORE if _word_pairs(c.tokens) & own else 0.0 for c in candidates]
         records = [CaptionRecord(template.slug, tuple(split_boxes(c.tokens)), title) for c in candidates]
-        examples = [self.encoder.example(record, template) for record in records]
-        batch = collate(examples, self.vocab).to(self.device)
-        with_template = self._token_log_probs(batch)
+        batch = collate([self.encoder.example(record, template) for record in records], self.vocab).to(self.device)
         batch.templates = torch.full_like(batch.templates, self.model.unknown_template)
-        without = self._token_log_probs(batch)
-        return ((with_template - without).sum(1) / batch.lengths).tolist()
-
-    def _token_log_probs(self, batch) -> Tensor:
-        log_probs = self.model.token_log_probs(batch)
         real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
-        return torch.where(real, log_probs, 0.0)
+        without = torch.where(real, self.model.token_log_probs(batch), 0.0).sum(1)
+        # Under the template, the log-probability is the one sampling summed: no second pass.
+        return [(c.log_prob - float(w)) / c.n_tokens for c, w in zip(candidates, without)]
 
     # --- scoring -------------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -329,6 +327,11 @@ def _pick(candidates: list[Candidate], n: int, rank: bool) -> list[Candidate]:
         picked.append(best)
         pool.remove(best)
     return picked
+
+
+def _word_pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    """Adjacent pairs of tokens within a box or name, with a word in them (not two punctuation marks)."""
+    return {(a, b) for a, b in zip(tokens, tokens[1:]) if a not in (BOX, SEP) and b not in (BOX, SEP) and (a.isalnum() or b.isalnum())}
 
 
 def _pairs(candidate: Candidate) -> set[tuple[str, str]]:

@@ -117,9 +117,20 @@ class CaptionModel(nn.Module):
 
     def step(self, template: Tensor, memory: Tensor, mask: Tensor, words: Tensor, state):
         """One decoding step for a batch: the last words (B,) -> (vocabulary log-probabilities (B, V),
-        log p_gen (B,), log(1 − p_gen) (B,), attention (B, S), state)."""
-        features, gate, attention, state = self._decode(template, memory, mask, words.unsqueeze(1), state)
-        return self.head.log_prob(features[:, 0]), F.logsigmoid(gate[:, 0]), F.logsigmoid(-gate[:, 0]), attention[:, 0], state
+        log p_gen (B,), log(1 − p_gen) (B,), attention (B, S), state). The LSTM cell is written out: for one
+        step, nn.LSTM's own call costs more than its arithmetic on a CPU."""
+        vectors = self.embedding(words)
+        h, c = state[0][0], state[1][0]
+        gates = F.linear(torch.cat([vectors, template], dim=-1), self.decoder.weight_ih_l0, self.decoder.bias_ih_l0)
+        gates = gates + F.linear(h, self.decoder.weight_hh_l0, self.decoder.bias_hh_l0)
+        i, f, g, o = gates.chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        attention, context = self._attend(h.unsqueeze(1), memory, mask)
+        attention, context = attention[:, 0], context[:, 0]
+        features = torch.tanh(self.output(torch.cat([h, context, template], dim=-1)))
+        gate = self.copy_gate(torch.cat([h, context, vectors], dim=-1)).squeeze(-1)
+        return self.head.log_prob(features), F.logsigmoid(gate), F.logsigmoid(-gate), attention, (h.unsqueeze(0), c.unsqueeze(0))
 
     @classmethod
     def from_config(cls, vectors: Tensor, n_templates: int, config: Mapping) -> "CaptionModel":

@@ -10,8 +10,8 @@ PRETRAINED = Path(__file__).resolve().parents[2] / "ml" / "captions" / "pretrain
 pytestmark = pytest.mark.skipif(not (PRETRAINED / "weights.pt").exists(), reason="no committed model")
 
 
-def test_committed_model_is_at_most_15_mb():
-    assert sum(f.stat().st_size for f in PRETRAINED.rglob("*") if f.is_file()) <= 15 * 2**20
+def test_committed_model_is_at_most_25_mb():
+    assert sum(f.stat().st_size for f in PRETRAINED.rglob("*") if f.is_file()) <= 25 * 2**20
 
 
 def test_committed_model_captions_a_new_template():

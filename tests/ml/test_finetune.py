@@ -29,7 +29,7 @@ def space_records(n, seed=0):
 def nll_per_token(model_dir, records, templates) -> float:
     model, vocab, seen, _ = read_model(model_dir, torch.device("cpu"))
     encoder = Encoder(vocab, [t.slug for t in seen])
-    return mean_loss(model, batches(encoder.examples(records, templates), 64, vocab.end), torch.device("cpu"), nll=True)
+    return mean_loss(model, batches(encoder.examples(records, templates), 64, vocab), torch.device("cpu"))
 
 
 @pytest.fixture(scope="module")
