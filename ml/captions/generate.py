@@ -7,7 +7,8 @@ model; a template it never saw fills all of its boxes), capped by the template's
 MAX_BOX_TOKENS tokens (UNLEARNED_BOX_TOKENS on a template it never learned). Boxes past k stay empty, as people leave them.
 Ranking: the model's own mean log-probability of the candidate, plus the title's presence (a word of the title,
 or failing that the closest word vectors), plus fidelity to the template (how much likelier the caption is under
-the template than under an unknown one), then picked greedily for variety (few shared word pairs).
+the template than under an unknown one), less a penalty for a box that repeats another, then picked greedily for
+variety (few shared word pairs).
 Candidates with blocked words or that the safety checks flag are never shown (safety.py)."""
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ TEMPERATURE, TOP_P, DRAWN = 0.9, 0.8, 12
 NUCLEUS_CANDIDATES = 100  # the nucleus is looked for among the likeliest 100 words (transformers keeps 50 by default)
 # Ranking weights: per-token log-probability, title presence (0–1), fidelity (nats per token), variety.
 TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 0.5, 1.0
+REPEATED_BOX_PENALTY = 1.0
 FORMAT_SCORE = 2.0  # fidelity of a caption that takes up an unlearned template's own words (weighted as the rest)
 OnWord = Callable[[int, str], None]
 
@@ -238,7 +240,10 @@ class CaptionGenerator:
                     ids = self.vocab.content_ids([self.vocab.index[t] for t in candidate.tokens if t in self.vocab.index])
                     if ids and title_ids:
                         presence = 0.5 * float((vectors[ids] @ vectors[title_ids].T).max().clamp_min(0))
-            candidate.score = candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
+            written = [box for box in candidate.boxes if box]
+            repeated = len(set(written)) < len(written)  # "wifi / wifi": a box that says what another said
+            candidate.score = (candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
+                               - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
 
     def _fidelity(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> list[float]:
         """Per token, how much likelier each caption is under its template than under an unknown one. A template
