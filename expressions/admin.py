@@ -1,4 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .models import FusionWeights, LabelledFace
@@ -16,9 +20,25 @@ class LabelledFaceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_urls(self):
+        # admin_view: staff only (others are sent to log in), and never cached.
+        view = self.admin_site.admin_view(self.image_view)
+        return [path("<int:face_id>/image/", view, name="expressions_labelledface_image"), *super().get_urls()]
+
+    def image_view(self, request, face_id):
+        """A face's crop, to staff who may view labelled faces: the crops are private files with no public address."""
+        face = get_object_or_404(LabelledFace, pk=face_id)
+        if not self.has_view_permission(request, face):
+            raise PermissionDenied
+        try:
+            return FileResponse(face.image.open("rb"), content_type="image/png")
+        except FileNotFoundError:
+            raise Http404("This face's crop is missing.") from None
+
     @admin.display(description="face")
     def thumbnail(self, face):
-        return format_html('<img src="{}" alt="{} face" height="64">', face.image.url, face.label)
+        address = reverse("admin:expressions_labelledface_image", args=[face.pk])
+        return format_html('<img src="{}" alt="{} face" height="64">', address, face.label)
 
     @admin.action(description="Refit the fusion weights on all labelled faces (e.g. after deleting wrong ones)")
     def refit(self, request, queryset):

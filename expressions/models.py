@@ -5,12 +5,16 @@ from django.db import models
 from django.db.models import Q
 
 from generator.models import EXPRESSIONS, Job
+from memesite.storage import private_storage
 
 
 class LabelledFace(models.Model):
     """A face whose expression a user told us: one validation example for fitting the fusion weights."""
 
-    image = models.ImageField(upload_to="faces/", help_text="The face with some margin, as the user saw it.")
+    # A person's face: private, shown to staff only through the admin (LabelledFaceAdmin.image_view).
+    image = models.ImageField(
+        upload_to="faces/", storage=private_storage, help_text="The face with some margin, as the user saw it."
+    )
     member_probs = models.JSONField(help_text="What each member of the ensemble read: members × classes probabilities.")
     label = models.CharField(max_length=16, choices=EXPRESSIONS)
     labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

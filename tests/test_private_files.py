@@ -1,19 +1,27 @@
 """Uploads and memes are kept out of the public media folder: an upload gets an unguessable name and loses its
 metadata (EXIF, GPS, comments) once its orientation is applied; a meme's image is served only at its own address,
-to who may see the meme."""
+to who may see the meme; a labelled face's crop only to staff, in the admin."""
 
 import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from PIL import Image, PngImagePlugin
 
+from expressions.models import LabelledFace
+from expressions.services import face_label
 from gallery.services import meme_hide
 from generator import services
-from generator.models import Job
+from generator.models import Job, Meme
+
+from .conftest import make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +114,57 @@ def test_a_hidden_memes_image_is_no_longer_served_to_others(alice, bob, sam, tem
         client = Client()
         client.force_login(viewer)
         assert client.get(meme.get_image_url()).status_code == status
+
+
+def photo_job_with_a_face(owner) -> Job:
+    """A photo-mode job whose photo the worker read: one face, as the ensemble reported it."""
+    members = [[1 / 7] * 7] * 5
+    face = {"x": 40, "y": 30, "width": 80, "height": 80, "label": "happy", "confidence": 0.5, "members": members}
+    photo = ContentFile(png_bytes((200, 160), (200, 150, 120)), name="photo.png")
+    return Job.objects.create(owner=owner, kind=Meme.Source.PHOTO, background=photo, faces=[face])
+
+
+def test_a_labelled_faces_crop_is_private_and_shown_to_staff_alone(alice, bob, sam):
+    face = face_label(job=photo_job_with_a_face(alice), face=0, label="sad", user=alice)
+    assert not (Path(settings.MEDIA_ROOT) / face.image.name).exists()
+    assert Path(face.image.path).is_relative_to(settings.PRIVATE_MEDIA_ROOT)
+    assert fetched_by_anyone(face.image.name) == 404
+
+    sam.user_permissions.add(Permission.objects.get(codename="view_labelledface"))
+    staff = Client()
+    staff.force_login(sam)
+    listing = staff.get("/admin/expressions/labelledface/").content.decode()
+    address = f"/admin/expressions/labelledface/{face.pk}/image/"
+    assert f'src="{address}"' in listing and face.image.name not in listing
+    shown = staff.get(address)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert b"".join(shown.streaming_content) == stored_bytes(face.image)
+    assert "no-cache" in shown["Cache-Control"] and "private" in shown["Cache-Control"]
+
+    staff_without_permission = Client()
+    staff_without_permission.force_login(make_user("tess", is_staff=True))
+    assert staff_without_permission.get(address).status_code == 403
+    for user in (bob, None):
+        client = Client()
+        if user:
+            client.force_login(user)
+        response = client.get(address)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_moves_existing_face_crops_out_of_the_media_folder():
+    name = "faces/0123456789abcdef0123456789abcdef.png"
+    public, private = Path(settings.MEDIA_ROOT) / name, Path(settings.PRIVATE_MEDIA_ROOT) / name
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("expressions")
+    executor.migrate([("expressions", "0001_initial")])
+    try:
+        old_apps = executor.loader.project_state([("expressions", "0001_initial")]).apps
+        public.parent.mkdir(parents=True, exist_ok=True)
+        public.write_bytes(png_bytes((8, 8)))
+        old_apps.get_model("expressions", "LabelledFace").objects.create(image=name, member_probs=[], label="sad")
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert not public.exists() and private.read_bytes() == png_bytes((8, 8))
+    assert LabelledFace.objects.get().image.path == str(private)
