@@ -169,30 +169,37 @@ class CaptionGenerator:
         words = torch.full((n,), vocab.end, device=self.device)
         boxes_done = torch.zeros(n, dtype=torch.long, device=self.device)
         box_len = torch.zeros(n, dtype=torch.long, device=self.device)
-        log_prob = torch.zeros(n, device=self.device)
+        log_prob = [0.0] * n
         tokens: list[list[int]] = [[] for _ in range(n)]
-        writing = torch.ones(n, dtype=torch.bool, device=self.device)
+        # The candidates still writing: a finished one leaves the batch, so the longest caption does not make
+        # every other row pay for its last steps.
+        writing = list(range(n))
         for _ in range(int(targets_k.max()) * (MAX_BOX_TOKENS + 1)):
             vocab_lp, gen_lp, copy_lp, attention, state = model.step(template_vec, memory, mask, words, state)
-            probs = torch.zeros(n, size + sources.shape[1], device=self.device)
+            probs = torch.zeros(len(writing), size + sources.shape[1], device=self.device)
             probs[:, :size] = (vocab_lp + gen_lp.unsqueeze(1)).exp()
             probs.index_add_(1, copy_targets[copyable], attention[:, copyable] * copy_lp.exp().unsqueeze(1))
             log_probs = probs.clamp_min(1e-30).log()
-            log_probs = self._constrain(log_probs, boxes_done, box_len, targets_k, tokens, max_box)
-            log_probs[~writing] = -torch.inf
-            log_probs[~writing, vocab.end] = 0.0  # finished rows only wait for the others
+            log_probs = self._constrain(log_probs, boxes_done, box_len, targets_k, [tokens[i] for i in writing], max_box)
             chosen = _nucleus_draw(log_probs, temperature, top_p, generator)
-            log_prob += torch.where(writing, log_probs.gather(1, chosen.unsqueeze(1)).squeeze(1), 0.0)
-            for index in writing.nonzero().flatten().tolist():
-                tokens[index].append(int(chosen[index]))
+            chosen_log_probs = log_probs.gather(1, chosen.unsqueeze(1)).squeeze(1).tolist()
+            for row, (index, word) in enumerate(zip(writing, chosen.tolist())):
+                tokens[index].append(word)
+                log_prob[index] += chosen_log_probs[row]
             is_box = chosen == vocab.box
             boxes_done, box_len = boxes_done + is_box.long(), torch.where(is_box, 0, box_len + 1)
-            writing &= chosen != vocab.end
-            if not writing.any():
+            going = chosen != vocab.end
+            if not going.any():
                 break
             words = torch.where(chosen >= size, vocab.unk, chosen)  # a copied rare word reads as unknown
+            if not going.all():
+                keep = going.nonzero().flatten()
+                writing = [writing[i] for i in keep.tolist()]
+                words, boxes_done, box_len, targets_k = words[keep], boxes_done[keep], box_len[keep], targets_k[keep]
+                memory, mask, template_vec = memory[keep], mask[keep], template_vec[keep]
+                state = tuple(s[:, keep] for s in state)
         candidates = []
-        for ids, total in zip(tokens, log_prob.tolist()):
+        for ids, total in zip(tokens, log_prob):
             words_out = [vocab.words[i] if i < size else source_words[i - size] for i in ids[:-1]]
             candidates.append(Candidate(words_out, total, self._boxes(words_out, template.n_boxes)))
         return candidates
