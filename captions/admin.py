@@ -6,8 +6,6 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
-from ml.captions.plots import plot_version_comparison
-
 from .learning import run_request
 from .models import Caption, CaptionModelVersion, TrainingRun
 from .services import model_version_activate, model_version_folder
@@ -58,6 +56,8 @@ class CaptionModelVersionAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """Above the list: every version's perplexity on the held-out sets, oldest first."""
+        from ml.captions.plots import plot_version_comparison  # matplotlib: loaded when a page draws a plot
+
         rows = []
         for version in CaptionModelVersion.objects.order_by("created_at"):
             values = {name: s["candidate"] for name, s in version.gate.get("sets", {}).items()}

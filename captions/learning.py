@@ -1,6 +1,9 @@
 """The learning loop: what people write and like on the site becomes training data; a fine-tuned candidate
 replaces the active caption model only if it beats it on held-out captions.
 
+The admin imports this module (its "Retrain now" button), so torch, gensim and scipy are imported inside the
+functions that train or judge, which only the ml worker runs.
+
 Held out, never trained on: a fixed slice of the imported corpus (the same every run), and the site's memes
 whose id falls in a fixed fifth (services.is_held_out); of those, the recently liked ones are the gate's
 second test. A version that loses is kept, rejected, with its numbers; admin can make any version active again.
@@ -17,9 +20,6 @@ from django.utils import timezone
 
 from generator.models import Template
 from ml.captions.data import CaptionRecord, make_splits
-from ml.captions.evaluation import perplexity_of
-from ml.captions.finetune import FineTuneConfig, fine_tune
-from ml.captions.storage import VOCAB
 from ml.captions.vocab import Vocabulary
 
 from .models import CaptionModelVersion, TrainingRun
@@ -70,6 +70,7 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
     """Fine-tune the active model on the site's captions, gate the candidate, promote or reject it, then refit
     the photo ensemble's weights from the labelled faces."""
     from expressions.services import weights_refit
+    from ml.captions.finetune import FineTuneConfig, fine_tune
 
     _run_update(run, status=TrainingRun.Status.RUNNING, progress=0.01, stage="Collecting captions")
     new_records, liked = platform_records()
@@ -107,6 +108,9 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
 def gate_judge(candidate: CaptionModelVersion, active: CaptionModelVersion, templates, *, fixed, liked) -> dict:
     """Perplexity of both on the fixed held-out captions and on the recently liked held-out ones, on the same
     tokens; the candidate passes only if it is lower on every set that has captions (and one must have some)."""
+    from ml.captions.evaluation import perplexity_of
+    from ml.captions.storage import VOCAB
+
     gate = {"sets": {}}
     # On the active model's words: the candidate's new words count as the active model's <unk> does.
     reference = Vocabulary.load(model_version_folder(active) / VOCAB)
@@ -146,6 +150,10 @@ def run_fail(run_id: int, reason: str) -> None:
 
 def options_clean(options: dict) -> dict:
     """Only FineTuneConfig's own settings (not its version name) may be set for a run."""
+    if not options:
+        return options  # the admin's button sets none: no need to load torch in the web process to check them
+    from ml.captions.finetune import FineTuneConfig
+
     allowed = {field.name for field in dataclasses.fields(FineTuneConfig)} - {"version"}
     unknown = set(options) - allowed
     if unknown:

@@ -1,12 +1,15 @@
 """The caption model as the site uses it: the corpus it learns from, the registry of trained versions,
 and the generator each worker process keeps loaded between tasks."""
 
+from __future__ import annotations
+
 import functools
 import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -18,10 +21,12 @@ from gallery import ranking
 from generator.models import IN_GALLERY, Meme, Template
 from ml.captions import aliases
 from ml.captions.data import CaptionRecord, TemplateInfo
-from ml.captions.generate import CaptionGenerator, OnWord
 from ml.captions.safety import UnfitCaptions, listed_reason, offensive_reasons
 
 from .models import Caption, CaptionModelVersion
+
+if TYPE_CHECKING:  # torch: imported where a caption is written, so the web process never loads it
+    from ml.captions.generate import CaptionGenerator, OnWord
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +180,8 @@ class _LoadedModel:
 
 def caption_generator() -> CaptionGenerator:
     """The active model's generator, loaded with its templates' aliases (_LoadedModel.known)."""
+    from ml.captions.generate import CaptionGenerator
+
     version = model_version_active()
     if _LoadedModel.version != version.name:
         log.info("loading caption model %s from %s", version.name, version.path)
