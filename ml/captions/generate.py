@@ -37,8 +37,8 @@ UNLEARNED_BOX_TOKENS = 16
 # Decoding defaults, picked on held-out titles (MODEL_CARD.md has the sweep).
 TEMPERATURE, TOP_P, DRAWN = 0.9, 0.8, 12
 NUCLEUS_CANDIDATES = 100  # the nucleus is looked for among the likeliest 100 words (transformers keeps 50 by default)
-# Ranking weights: per-token log-probability, title presence (0–1), fidelity (nats per token), variety.
-TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 0.5, 1.0
+# Ranking weights: per-token log-probability (nats), title presence (0–1), fidelity (nats per token), variety.
+LIKELIHOOD_WEIGHT, TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 1.0, 0.5, 1.0
 REPEATED_BOX_PENALTY = 1.0
 FORMAT_SCORE = 2.0  # fidelity of a caption that takes up an unlearned template's own words (weighted as the rest)
 OnWord = Callable[[int, str], None]
@@ -249,7 +249,7 @@ class CaptionGenerator:
                         presence = 0.5 * float((vectors[ids] @ vectors[title_ids].T).max().clamp_min(0))
             written = [box for box in candidate.boxes if box]
             repeated = len(set(written)) < len(written)  # "wifi / wifi": a box that says what another said
-            candidate.score = (candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
+            candidate.score = (LIKELIHOOD_WEIGHT * candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
                                - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
 
     def _fidelity(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> list[float]:
