@@ -49,7 +49,8 @@ class Template(models.Model):
     import_digest = models.CharField(max_length=64, blank=True, editable=False)
     import_folder = models.CharField(
         max_length=255, blank=True, editable=False,
-        help_text="The folder import_templates made it from: only that folder updates it (else --replace).",
+        help_text="Where it was imported from (import_templates' folder, fetch_templates' address): only that "
+        "updates it (else --replace).",
     )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

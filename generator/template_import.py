@@ -7,6 +7,8 @@ is skipped. An animated GIF or WebP is kept as it is, every frame, with each box
 The folders may come from anyone: a config.yml is read without YAML aliases (a few hundred bytes of them expand
 into gigabytes), files are measured before they are read, a field of the wrong type rejects its folder, and a
 template is replaced only by the folder it was imported from (or with replace=True).
+
+template_save is the one way an imported template is made, from a folder here or fetched by template_fetch.
 """
 
 import hashlib
@@ -34,10 +36,12 @@ SCALARS = (str, int, float)
 # What a field of config.yml must be when present: what memegen's own configs hold.
 FIELD_TYPES = {"name": SCALARS, "source": str, "keywords": list, "example": list}
 BOX_TEXT_FIELDS = ("align", "style", "font", "color")
+SLUG_MAX_CHARS = Template._meta.get_field("slug").max_length
+ORIGIN_MAX_CHARS = Template._meta.get_field("import_folder").max_length
 
 
-class BadTemplateFolder(Exception):
-    """A folder that cannot be imported; the message says why."""
+class BadTemplate(Exception):
+    """A template that cannot be imported (a folder, or one fetched by template_fetch); the message says why."""
 
 
 @dataclass
@@ -62,32 +66,33 @@ def templates_import(root: Path, *, progress=None, replace: bool = False) -> Imp
     that was made otherwise (admin, the API, another folder) may be replaced by a folder of its slug."""
     report = ImportReport()
     folders = template_folders(root)
-    clashes = _slug_clashes(folders)
+    clashes = slug_clashes([folder.name for folder in folders])
     for folder in progress(folders) if progress else folders:
         try:
-            if folder in clashes:
-                raise BadTemplateFolder(clashes[folder])
+            if folder.name in clashes:
+                raise BadTemplate(clashes[folder.name])
             outcome = template_import_folder(folder, root=root.resolve(), replace=replace)
-        except BadTemplateFolder as error:
+        except BadTemplate as error:
             report.rejected[folder.name] = str(error)
             continue
         getattr(report, outcome).append(folder.name)
     return report
 
 
-def template_slug(folder: Path) -> str:
-    return slugify(folder.name) or "template"
+def template_slug(name: str) -> str:
+    """The slug of a template named `name` by its source (a folder's name, memegen's id)."""
+    return slugify(name) or "template"
 
 
-def _slug_clashes(folders: list[Path]) -> dict[Path, str]:
-    """The folders whose names make the same slug as another's ("a b" and "a-b"; "日本" and "中文", both
-    "template"), each with the reason: which of them was meant cannot be told, so none is imported."""
-    by_slug: dict[str, list[Path]] = {}
-    for folder in folders:
-        by_slug.setdefault(template_slug(folder), []).append(folder)
+def slug_clashes(names: list[str]) -> dict[str, str]:
+    """The names that make the same slug as another's ("a b" and "a-b"; "日本" and "中文", both "template"), each
+    with the reason: which of them was meant cannot be told, so none is imported."""
+    by_slug: dict[str, list[str]] = {}
+    for name in names:
+        by_slug.setdefault(template_slug(name), []).append(name)
     return {
-        folder: f"its slug {slug!r} is also that of " + ", ".join(other.name for other in group if other != folder)
-        for slug, group in by_slug.items() if len(group) > 1 for folder in group
+        name: f"its slug {slug!r} is also that of " + ", ".join(other for other in group if other != name)
+        for slug, group in by_slug.items() if len(group) > 1 for name in group
     }  # fmt: skip
 
 
@@ -97,54 +102,72 @@ def template_import_folder(folder: Path, *, root: Path, replace: bool = False) -
     image_path = _inside(_image_file(folder), root)
     config_bytes = _read_limited(config_path, CONFIG_MAX_BYTES)
     image_bytes = _read_limited(image_path, settings.MEME_MAX_UPLOAD_BYTES)
-    digest = hashlib.sha256(config_bytes + b"\0" + image_bytes).hexdigest()
-    slug = template_slug(folder)
+    return template_save(
+        template_slug(folder.name), origin=folder.name, origin_label="this folder",
+        digest=hashlib.sha256(config_bytes + b"\0" + image_bytes).hexdigest(), adopts_unrecorded=True,
+        config=lambda: _read_config(config_bytes), image=image_bytes, image_name=image_path.name, replace=replace,
+    )  # fmt: skip
 
+
+def template_save(
+    slug: str, *, origin: str, origin_label: str, digest: str, config, image: bytes, image_name: str, replace: bool,
+    adopts_unrecorded: bool = False,
+) -> str:  # fmt: skip
+    """The one way an imported template is made: create or update the template `slug` from `config` (a function
+    answering a dict that config_check accepts, called only when there is something to do) and its image; returns
+    "created", "updated" or "skipped" (the digest of what it was made from is unchanged). `origin` says where it came
+    from (a folder's name, an address): a template made otherwise is replaced only with `replace`, or with
+    `adopts_unrecorded` when it was imported before origins were recorded (folders alone were imported then)."""
+    if len(slug) > SLUG_MAX_CHARS or len(origin) > ORIGIN_MAX_CHARS:
+        raise BadTemplate(f"its slug or where it comes from is too long ({slug[:20]}…, {origin[:40]}…)")
     existing = Template.objects.filter(slug=slug).first()
-    if existing is not None and not replace and not _imported_from(existing, folder):
-        raise BadTemplateFolder(
-            f"a template {slug!r} that was not imported from this folder exists; import with --replace to replace it"
+    if existing is not None and not replace and not _imported_from(existing, origin, adopts_unrecorded):
+        raise BadTemplate(
+            f"a template {slug!r} that was not imported from {origin_label} exists; import with --replace to replace it"
         )
-    if existing is not None and existing.import_digest == digest and existing.import_folder == folder.name:
+    if existing is not None and existing.import_digest == digest and existing.import_folder == origin:
         return "skipped"
-    config = _read_config(config_bytes)
+    config = config()
     try:
-        template_image_clean(ContentFile(image_bytes))
+        template_image_clean(ContentFile(image))
     except ValidationError as error:
-        raise BadTemplateFolder(f"{image_path.name}: {' '.join(error.messages)}") from error
+        raise BadTemplate(f"{image_name}: {' '.join(error.messages)}") from error
 
     with transaction.atomic():
         template = existing or Template(slug=slug)
-        template.name = str(config.get("name") or folder.name)[:200]
+        template.name = str(config.get("name") or origin)[:200]
         template.source = str(config.get("source") or "")[:200]
-        template.tags = [str(word) for word in config.get("keywords") or [] if word]
-        template.import_digest, template.import_folder = digest, folder.name
-        template.image.save(f"{slug}{image_path.suffix.lower()}", ContentFile(image_bytes), save=False)
+        template.tags = [str(word)[: Template.MAX_TAG_CHARS] for word in config.get("keywords") or [] if word][
+            : Template.MAX_TAGS
+        ]
+        template.import_digest, template.import_folder = digest, origin
+        template.image.save(f"{slug}{Path(image_name).suffix.lower()}", ContentFile(image), save=False)
         template.save()
         template.boxes.all().delete()
         TextBox.objects.bulk_create(_boxes(template, config))
     return "updated" if existing else "created"
 
 
-def _imported_from(template: Template, folder: Path) -> bool:
+def _imported_from(template: Template, origin: str, adopts_unrecorded: bool) -> bool:
     # Templates imported before the folder was recorded have only a digest: the folder of their slug adopts them.
-    return template.import_folder == folder.name or (not template.import_folder and bool(template.import_digest))
+    unrecorded = not template.import_folder and bool(template.import_digest)
+    return template.import_folder == origin or (adopts_unrecorded and unrecorded)
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, measured before they are read: a folder may hold a file of any size."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise BadTemplateFolder(f"{path.name} is {size:,} bytes; at most {max_bytes:,}")
+        raise BadTemplate(f"{path.name} is {size:,} bytes; at most {max_bytes:,}")
     return path.read_bytes()
 
 
 def _inside(path: Path, root: Path) -> Path:
     """The path itself, if it is a regular file that stays below root (symlinks never do)."""
     if path.is_symlink() or not path.resolve().is_relative_to(root):
-        raise BadTemplateFolder(f"{path.name} points outside the folder being imported")
+        raise BadTemplate(f"{path.name} points outside the folder being imported")
     if not path.is_file():
-        raise BadTemplateFolder(f"{path.name} is not a file")
+        raise BadTemplate(f"{path.name} is not a file")
     return path
 
 
@@ -152,7 +175,7 @@ def _image_file(folder: Path) -> Path:
     for name in IMAGE_NAMES:
         if (folder / name).exists() or (folder / name).is_symlink():
             return folder / name
-    raise BadTemplateFolder("no default.* or image.* image in it")
+    raise BadTemplate("no default.* or image.* image in it")
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -170,24 +193,33 @@ def _read_config(data: bytes) -> dict:
         config = yaml.load(data, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or error.__class__.__name__
-        raise BadTemplateFolder(f"config.yml is not valid YAML ({problem})") from error
+        raise BadTemplate(f"config.yml is not valid YAML ({problem})") from error
     if not isinstance(config, dict):
-        raise BadTemplateFolder("config.yml does not hold a mapping")
+        raise BadTemplate("config.yml does not hold a mapping")
+    return config_check(config)
+
+
+def config_check(config: dict, where: str = "config.yml") -> dict:
+    """The config itself, if its fields have the types memegen's configs give them and it has 1 to MEME_MAX_LINES
+    text boxes (each a mapping); else BadTemplate, naming `where` the config came from."""
     text = config.get("text")
     if not isinstance(text, list) or not text or not all(isinstance(box, dict) for box in text):
-        raise BadTemplateFolder("config.yml has no list of text boxes under 'text'")
+        raise BadTemplate(f"{where} has no list of text boxes under 'text'")
     if len(text) > settings.MEME_MAX_LINES:
-        raise BadTemplateFolder(f"config.yml has {len(text)} text boxes; a template has at most {settings.MEME_MAX_LINES}")
+        raise BadTemplate(f"{where} has {len(text)} text boxes; a template has at most {settings.MEME_MAX_LINES}")
     for name, kind in FIELD_TYPES.items():
         if config.get(name) is not None and not isinstance(config[name], kind):
-            raise BadTemplateFolder(f"{name} in config.yml is {type(config[name]).__name__}, not {_kind_name(kind)}")
+            raise BadTemplate(f"{name} in {where} is {type(config[name]).__name__}, not {_kind_name(kind)}")
     for name in ("keywords", "example"):
         if not all(item is None or isinstance(item, SCALARS) for item in config.get(name) or []):
-            raise BadTemplateFolder(f"{name} in config.yml holds something other than text")
+            raise BadTemplate(f"{name} in {where} holds something other than text")
+    texts = [config.get("name"), config.get("source"), *(config.get("keywords") or []), *(config.get("example") or [])]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise BadTemplate(f"{where} holds a NUL character")  # which PostgreSQL cannot store
     for number, box in enumerate(text, start=1):
         for name in BOX_TEXT_FIELDS:
             if box.get(name) is not None and not isinstance(box[name], str):
-                raise BadTemplateFolder(f"text box {number}: {name} is {type(box[name]).__name__}, not text")
+                raise BadTemplate(f"text box {number}: {name} is {type(box[name]).__name__}, not text")
     return config
 
 
@@ -205,9 +237,9 @@ def _boxes(template: Template, config: dict) -> list[TextBox]:
             angle = float(box.get("angle", 0.0))
             start, stop = _fraction(box.get("start", 0.0)), _fraction(box.get("stop", 1.0))
         except (TypeError, ValueError) as error:
-            raise BadTemplateFolder(f"text box {position + 1} has a bad number: {error}") from error
+            raise BadTemplate(f"text box {position + 1} has a bad number: {error}") from error
         if start >= stop:
-            raise BadTemplateFolder(f"text box {position + 1} stops ({stop}) before it starts ({start})")
+            raise BadTemplate(f"text box {position + 1} stops ({stop}) before it starts ({start})")
         example = examples[position] if position < len(examples) and examples[position] else ""
         color = str(box.get("color") or "white")[:32]
         boxes.append(

@@ -9,3 +9,4 @@ class Command(BaseCommand):
     def handle(self, **options):
         created, existing = starter_templates_load()
         self.stdout.write(f"starter templates: created {created}, already there {existing}")
+        self.stdout.write("real meme templates, from the internet: manage.py fetch_templates (see README.md)")
