@@ -24,6 +24,10 @@ MIN_FRAME_MS = 20
 SLOW_FRAME_MS = 100
 # Decoding every frame costs time however few are kept: an animation may hold this many images' worth of pixels.
 ANIMATION_PIXEL_FACTOR = 8
+# The kept frames are held decoded at once (4 bytes a pixel with transparency), in the web process and the worker:
+# at most this many images' worth, 200 MB at the 25-megapixel limit (48 frames of 1 megapixel). 48 frames of
+# 5000×830 pixels, a 0.7 MB APNG, took a worker past 1.6 GB.
+KEPT_PIXEL_FACTOR = 2
 # A meme is drawn at a fixed width (800 pixels, up to 1600 by address): a 200×100000 picture, under the pixel limit,
 # would be drawn 800×400000 (gigabytes), and a 1×25000000 one overflows. The longer side is at most this many times
 # the shorter; with the pixel limit, that also bounds each side.
@@ -152,6 +156,11 @@ def _decode_animation(image: Image.Image, max_pixels: int, max_frames: int) -> A
             f"at most {ANIMATION_PIXEL_FACTOR * max_pixels / 1_000_000:g} megapixels in all"
         )
     kept = frames_kept(count, max_frames)
+    if len(kept) * width * height > KEPT_PIXEL_FACTOR * max_pixels:
+        raise ImageRejected(
+            f"the animation keeps {len(kept)} frames of {width}×{height} pixels; "
+            f"at most {KEPT_PIXEL_FACTOR * max_pixels / 1_000_000:g} megapixels in all"
+        )
     loop = image.info.get("loop")
     frames, durations = [], [0] * len(kept)
     slot = -1  # the kept frame that the frame being read is folded into
@@ -160,14 +169,27 @@ def _decode_animation(image: Image.Image, max_pixels: int, max_frames: int) -> A
             frame.load()  # WebP tells a frame's duration only once it is decoded
             if slot + 1 < len(kept) and index == kept[slot + 1]:
                 slot += 1
-                frames.append(ImageOps.exif_transpose(frame))  # a copy: the file's frame moves on
+                frames.append(_frame_kept(frame))
             durations[slot] += _frame_ms(frame.info.get("duration"))
     except _BOMBS:
         raise
     except Exception:
         raise ImageRejected("the image is truncated or corrupt") from None
-    mode = "RGBA" if any(_has_alpha(frame) for frame in frames) else "RGB"
-    return Animation(tuple(frame.convert(mode) for frame in frames), tuple(durations), loop)
+    if any(frame.mode == "RGBA" for frame in frames):
+        for index, frame in enumerate(frames):  # one at a time: never two copies of every frame
+            if frame.mode != "RGBA":
+                frames[index] = frame.convert("RGBA")
+                frames[index].info = {}
+    return Animation(tuple(frames), tuple(durations), loop)
+
+
+def _frame_kept(frame: Image.Image) -> Image.Image:
+    """A frame as an Animation keeps it: upright, RGB or RGBA, with no info (a comment, EXIF). Converted as it is
+    read, so that only the converted frames stay in memory."""
+    upright = ImageOps.exif_transpose(frame)  # a copy: the file's frame moves on
+    kept = upright.convert("RGBA" if _has_alpha(upright) else "RGB")  # a copy again, whose info we may empty
+    kept.info = {}
+    return kept
 
 
 def pixels_only(picture: Image.Image | Animation) -> tuple[bytes, str]:
@@ -176,7 +198,7 @@ def pixels_only(picture: Image.Image | Animation) -> tuple[bytes, str]:
     has transparency; an animation as WebP, its frames, times and loop kept. Answers the bytes and the extension."""
     buffer = io.BytesIO()
     if isinstance(picture, Animation):
-        first, *others = (_bare(frame) for frame in picture.frames)
+        first, *others = picture.frames  # bare already (_frame_kept): no second copy of every frame
         first.save(
             buffer, format="WEBP", save_all=True, append_images=others, duration=list(picture.durations),
             loop=1 if picture.loop is None else picture.loop, quality=95,  # WebP says "once" as 1, not by leaving it out

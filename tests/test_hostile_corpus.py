@@ -1,20 +1,29 @@
 """A corpus of hostile input (issue 16) against the API, the pages and the admin: no answer is a server error, every
 refusal says why, and every job the site accepts ends (succeeded, or failed with a reason) within a minute on the
-real worker. import_templates' corpus is tests/test_import_hostile.py."""
+real worker, a worker's memory staying under 1 GB for any single upload. import_templates' corpus is
+tests/test_import_hostile.py."""
 
 import io
 import json
+import os
+import struct
+import subprocess
+import sys
 import time
+import zlib
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
+from skimage import data as samples
 
 from accounts.models import User
-from generator.models import Job
+from generator.models import Job, Meme
 
 from .conftest import PASSWORD, make_meme, png_bytes
+from .faults.conftest import test_database_url
 from .test_bad_input import jpeg_bytes, png_claiming, upload
 from .test_hostile_inputs import cursor, nested
 
@@ -156,6 +165,9 @@ EDGE_UPLOADS = {
 }
 
 
+JOB_TIME_LIMIT = 60  # seconds: every job ends, succeeded or failed with a reason, within a minute
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_every_upload_at_the_edges_is_refused_with_a_reason_or_its_job_ends(celery_worker, alice):
@@ -171,10 +183,124 @@ def test_every_upload_at_the_edges_is_refused_with_a_reason_or_its_job_ends(cele
             assert response.json()["errors"]["image"], name
         else:
             jobs[name] = response.json()["id"]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + JOB_TIME_LIMIT
     while time.monotonic() < deadline and Job.objects.exclude(status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]).exists():
         time.sleep(0.1)
     for name, job_id in jobs.items():
         job = Job.objects.get(pk=job_id)
         assert job.status == Job.Status.SUCCEEDED or (job.status == Job.Status.FAILED and job.error), (name, job.status)
+        assert (job.updated_at - job.created_at).total_seconds() < JOB_TIME_LIMIT, name  # from accepted to ended
     assert not Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists()
+
+
+def apng(frames: int, size: tuple[int, int], mode="RGB") -> bytes:
+    """An animated PNG of `frames` plain frames, each a colour of its own, written chunk by chunk (Pillow's writer
+    would hold every frame decoded): 48 frames of 5000×830 take 0.7 MB."""
+    width, height = size
+    channels, colour_type = {"RGB": (3, 2), "RGBA": (4, 6)}[mode]
+
+    def pixels(index: int) -> bytes:
+        return zlib.compress((b"\x00" + bytes([index * 5 % 256, 120, 150, 128][:channels]) * width) * height, 9)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    parts = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)),
+             chunk(b"acTL", struct.pack(">II", frames, 0))]  # fmt: skip
+    sequence = 0
+    for index in range(frames):
+        parts.append(chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, width, height, 0, 0, 1, 10, 0, 0)))
+        if index == 0:
+            parts.append(chunk(b"IDAT", pixels(index)))
+            sequence += 1
+        else:
+            parts.append(chunk(b"fdAT", struct.pack(">I", sequence + 1) + pixels(index)))
+            sequence += 2
+    parts.append(chunk(b"IEND", b""))
+    return b"".join(parts)
+
+
+def big_photo() -> bytes:
+    """The astronaut at 5000×5000, the pixel limit, as a camera's JPEG."""
+    return jpeg_bytes(Image.fromarray(samples.astronaut()).resize((5000, 5000)))
+
+
+# The heaviest pictures the limits let through (and one they now stop), each made by a worker of its own (the task
+# run in a fresh process), whose peak memory is measured: (source, picture).
+HEAVY_UPLOADS = {
+    "25 megapixels": (Meme.Source.MANUAL, lambda: png_bytes((5000, 5000))),
+    "25 megapixels at 20:1": (Meme.Source.MANUAL, lambda: png_bytes((22360, 1118))),
+    "48 frames of 5000x830 in 0.7 MB": (Meme.Source.MANUAL, lambda: apng(48, (5000, 830))),
+    "2 transparent frames of 25 megapixels": (Meme.Source.MANUAL, lambda: apng(2, (5000, 5000), "RGBA")),
+    "48 transparent frames of 1 megapixel": (Meme.Source.MANUAL, lambda: apng(48, (1440, 720), "RGBA")),
+    "a photo of 25 megapixels": (Meme.Source.PHOTO, big_photo),
+}
+WORKER_MEMORY_LIMIT = 1024**3  # a worker's peak resident memory for any single upload, its start included
+
+# The web's part: each upload kept as the API keeps it, and its job (not queued: the worker below takes it); one line
+# each, the job's id or why the upload was refused.
+KEEP = """
+import sys
+import django
+django.setup()
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from generator.models import Job
+from generator.services import upload_keep
+owner, *uploads = sys.argv[1:]
+for source, path in zip(uploads[::2], uploads[1::2]):
+    try:
+        kept = upload_keep(SimpleUploadedFile("upload", open(path, "rb").read()))
+    except ValidationError as error:
+        print("refused:", *error.messages)
+        continue
+    lines = [] if source == "photo" else ["top", "bottom"]
+    print(Job.objects.create(owner_id=owner, kind=source, background=kept, lines=lines).pk)
+"""
+# The worker's part: the job's task, as a worker runs it; then the process's peak resident memory (VmHWM: the
+# resource module's ru_maxrss would count the test process's memory at the fork).
+WORK = """
+import sys
+import django
+django.setup()
+from generator import tasks
+source, job_id = sys.argv[1:]
+(tasks.photo_job if source == "photo" else tasks.render_job).apply(args=[job_id])
+print(next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
+
+
+def run_python(code: str, *arguments, timeout: float) -> list[str]:
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"} | {
+        "DJANGO_SETTINGS_MODULE": "memesite.settings", "DATABASE_URL": test_database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "OMP_NUM_THREADS": "1", "TORCH_THREADS": "1",
+    }  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code, *arguments], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads a process's peak memory from /proc")
+@pytest.mark.django_db(transaction=True)
+def test_no_upload_takes_a_worker_past_1_gb_or_a_minute(alice, caption_model, happy_template, tmp_path):
+    uploads = []
+    for number, (source, picture) in enumerate(HEAVY_UPLOADS.values()):
+        path = tmp_path / f"upload-{number}"
+        path.write_bytes(picture())
+        uploads += [source, str(path)]
+    kept = run_python(KEEP, str(alice.pk), *uploads, timeout=120)
+    assert len(kept) == len(HEAVY_UPLOADS), kept
+    peaks = {}
+    for (name, (source, _)), job_id in zip(HEAVY_UPLOADS.items(), kept):
+        if job_id.startswith("refused:"):
+            peaks[name] = job_id
+            continue
+        started = time.monotonic()
+        peak = int(run_python(WORK, source, job_id, timeout=JOB_TIME_LIMIT)[-1])
+        job = Job.objects.get(pk=job_id)
+        assert job.status == Job.Status.SUCCEEDED or (job.status == Job.Status.FAILED and job.error), (name, job.status)
+        assert time.monotonic() - started < JOB_TIME_LIMIT, name  # the worker's start included
+        peaks[name] = f"{peak / 1024**2:.0f} MB in {time.monotonic() - started:.1f} s"
+        assert peak < WORKER_MEMORY_LIMIT, (name, peaks)
