@@ -2,7 +2,6 @@
 
 import io
 import struct
-import time
 import zlib
 
 import numpy as np
@@ -106,11 +105,11 @@ def test_truncated_files_are_rejected(fmt):
     assert "truncated or corrupt" in rejected(data[: len(data) // 2])
 
 
+@pytest.mark.timeout(60)  # a guard, not a speed target: decoding is never reached
 def test_a_header_claiming_too_many_pixels_is_rejected_before_decoding():
-    start = time.perf_counter()
+    # The file holds bogus pixel data: a message naming 9000×9000 can only come from the header.
     message = rejected(png_claiming(9_000, 9_000))
     assert message == "the image is 9000×9000 pixels; the limit is 25 megapixels"
-    assert time.perf_counter() - start < 1  # 243 MB of pixels were never decoded
 
 
 def test_a_header_claiming_30000_by_30000_trips_pillows_own_bomb_check_first():

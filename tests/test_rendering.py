@@ -2,7 +2,6 @@
 
 import io
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -108,11 +107,10 @@ def test_the_colour_is_used():
     ],
     ids=["10k-chars-of-words", "10k-char-word", "2k-newlines"],
 )
-def test_huge_text_stays_inside_its_box_quickly(text):
+@pytest.mark.timeout(60)  # a guard against a fit that never ends; its speed is bench_render's to measure
+def test_huge_text_stays_inside_its_box(text):
     image = grey()
-    start = time.perf_counter()
     mask = changed(image, render(image, [MIDDLE], [text]))
-    assert time.perf_counter() - start < 2
     assert outside(mask, box_rect(MIDDLE, image.size)) == 0
     assert mask.sum() > 1000
 
