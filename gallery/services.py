@@ -6,13 +6,12 @@ gallery (public, not hidden) take votes and reports.
 
 from dataclasses import asdict, dataclass
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 
 from generator.models import Meme
+from memesite import live
 
 from . import ranking
 from .models import Report, Vote
@@ -141,12 +140,12 @@ def meme_publish(user, meme: Meme, public: bool) -> Meme:
 
 
 def _meme_withdrawn(meme: Meme) -> None:
-    _group_send(meme_group(meme.pk), {"type": "meme.hidden", "meme": meme.pk})
+    live.group_send(meme_group(meme.pk), {"type": "meme.hidden", "meme": meme.pk})
 
 
 def tally_announce(tally: Tally) -> None:
     counts = {key: value for key, value in asdict(tally).items() if key != "vote"}
-    _group_send(meme_group(tally.meme), {"type": "meme.tally", **counts})
+    live.group_send(meme_group(tally.meme), {"type": "meme.tally", **counts})
 
 
 def meme_announce(meme: Meme) -> None:
@@ -157,8 +156,4 @@ def meme_announce(meme: Meme) -> None:
         "id": meme.pk, "url": meme.get_absolute_url(), "image": meme.get_image_url(), "caption": meme.caption,
         "owner": meme.owner.username, "template": meme.template.slug if meme.template else None,
     }  # fmt: skip
-    _group_send(GALLERY_GROUP, {"type": "meme.published", "meme": card})
-
-
-def _group_send(group: str, message: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, message)
+    live.group_send(GALLERY_GROUP, {"type": "meme.published", "meme": card})

@@ -4,17 +4,15 @@ import logging
 import secrets
 import uuid
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.template.defaultfilters import pluralize
 from PIL import Image
-from redis.exceptions import RedisError
 
 from gallery.services import meme_announce
+from memesite import live
 
 from .images import Animation, ImageRejected, open_image, pixels_only
 from .models import IN_GALLERY, Job, Meme, Template
@@ -414,19 +412,12 @@ def job_publish_draft(job: Job, words: list[str]) -> None:
     """The caption so far, word by word, while the model writes it."""
     from ml.captions.text import split_boxes
 
-    _job_tell(job, {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)})
+    live.group_send(job.group_name, {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)})
 
 
 def job_publish(job: Job) -> None:
+    """Push the job's state to its watchers, best effort: the job's row is what counts, and a page that missed a
+    message reads the row when it opens."""
     from .serializers import JobSerializer
 
-    _job_tell(job, {"type": "job.update", "job": JobSerializer(job).data})
-
-
-def _job_tell(job: Job, message: dict) -> None:
-    """Push to the job's watchers, if the channel layer can be reached: the job's row is what counts, and a page
-    that missed a message reads the row when it opens."""
-    try:
-        async_to_sync(get_channel_layer().group_send)(job.group_name, message)
-    except (OSError, RedisError) as error:
-        log.warning("job %s: could not tell its watchers (%s)", job.id, error)
+    live.group_send(job.group_name, {"type": "job.update", "job": JobSerializer(job).data})

@@ -8,8 +8,8 @@ from channels.layers import InMemoryChannelLayer
 class InProcessChannelLayer(InMemoryChannelLayer):
     """Channels' in-memory layer, made safe to send to from other threads.
 
-    In the embedded mode the Celery worker runs in a thread of the server process, and each of its
-    sends runs in an event loop of its own. asyncio queues belong to one loop and are not
+    In the embedded mode the Celery worker runs in a thread of the server process, and its sends run
+    on another event loop (memesite.live's). asyncio queues belong to one loop and are not
     thread-safe, so a send from another loop is handed to the loop the consumers receive on.
     """
 
