@@ -262,8 +262,15 @@ class CaptionGenerator:
         records = [CaptionRecord(template.slug, tuple(split_boxes(c.tokens)), title) for c in candidates]
         batch = collate([self.encoder.example(record, template) for record in records], self.vocab).to(self.device)
         batch.templates = torch.full_like(batch.templates, self.model.unknown_template)
+        # Every candidate has the same source: encoded once, then shared.
+        memory, mask, template_vec, state = self.model.encode(
+            batch.templates[:1], batch.sources[:1], batch.segments[:1], batch.source_lengths[:1]
+        )  # fmt: skip
+        n = len(records)
+        encoded = (memory.expand(n, -1, -1), mask.expand(n, -1), template_vec.expand(n, -1),
+                   tuple(s.expand(-1, n, -1).contiguous() for s in state))  # fmt: skip
         real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
-        without = torch.where(real, self.model.token_log_probs(batch), 0.0).sum(1)
+        without = torch.where(real, self.model.token_log_probs(batch, encoded), 0.0).sum(1)
         # Under the template, the log-probability is the one sampling summed: no second pass.
         return [(c.log_prob - float(w)) / c.n_tokens for c, w in zip(candidates, without)]
 

@@ -98,9 +98,10 @@ class CaptionModel(nn.Module):
     def copyable(self, sources: Tensor, mask: Tensor) -> Tensor:
         return mask & ~torch.isin(sources, self.not_copied)
 
-    def token_log_probs(self, batch: Batch) -> Tensor:
-        """log p(target) of every caption token (B, T) under the mixture; padded positions are garbage."""
-        memory, mask, template, state = self.encode(batch.templates, batch.sources, batch.segments, batch.source_lengths)
+    def token_log_probs(self, batch: Batch, encoded=None) -> Tensor:
+        """log p(target) of every caption token (B, T) under the mixture; padded positions are garbage. `encoded`:
+        what `encode` gave for this batch's sources and templates, when the caller has it already."""
+        memory, mask, template, state = encoded or self.encode(batch.templates, batch.sources, batch.segments, batch.source_lengths)
         features, gate, attention, _ = self._decode(template, memory, mask, batch.inputs, state, batch.lengths)
         shape = batch.targets.shape
         vocab_log_probs = self.head(features.reshape(-1, features.shape[-1]), batch.targets.reshape(-1)).output.view(shape)
