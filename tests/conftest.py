@@ -51,6 +51,17 @@ def throttle_counts_reset():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def channel_layer_per_test():
+    """Each test gets a channel layer of its own: channels_redis binds a receive in progress to the event loop it
+    began in, and a test's event loop ends with the test, so a receive left waiting there would fail the next
+    test's ("Lock ... is bound to a different event loop")."""
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory):
     # The worker thread closes its connection after each task, so the test database can be dropped.
