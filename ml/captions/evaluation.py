@@ -330,18 +330,17 @@ def evaluate(
     heldout = [r.boxes for r in (*sets.heldout, *sets.unseen)]
     results["heldout_duplicates_of_training"] = copy_rate(heldout, reference.keys)
     generated: list[Sequence[str]] = []
-    if sets.heldout:
-        numbers, captions = seen_numbers(generator, reference, sets.heldout, templates, n_generate, max_scored, seed)
+    sections = (
+        ("seen", seen_numbers, sets.heldout, "no held-out captions of templates the model trained on"),
+        ("unseen", unseen_numbers, sets.unseen, "no captions of templates the model never trained on"),
+    )
+    for name, numbers_of, records, missing in sections:
+        if not records:
+            results[name] = f"skipped ({missing})"
+            continue
+        numbers, captions = numbers_of(generator, reference, records, templates, n_generate, max_scored, seed)
         results |= numbers
         generated += captions
-    else:
-        results["seen"] = "skipped (no held-out captions of templates the model trained on)"
-    if sets.unseen:
-        numbers, captions = unseen_numbers(generator, reference, sets.unseen, templates, n_generate, max_scored, seed)
-        results |= numbers
-        generated += captions
-    else:
-        results["unseen"] = "skipped (no captions of templates the model never trained on)"
     numbers, captions = title_use_numbers(generator, templates, seed)
     results |= numbers
     generated += captions

@@ -224,6 +224,7 @@ class PseudoTitles:
     time in four (a user's title rarely uses the caption's exact words)."""
 
     NEIGHBOURS = 8
+    ROWS_AT_ONCE = 2048
 
     def __init__(self, vocab: Vocabulary, vectors: np.ndarray, frequent: int = 20000):
         self.vocab = vocab
@@ -232,10 +233,16 @@ class PseudoTitles:
         # Neighbours among the frequent content words (a neighbour should be a word people know).
         candidates = np.flatnonzero(self.is_content[:frequent])
         unit = torch.nn.functional.normalize(torch.from_numpy(vectors), dim=1)
-        similarity = unit[: min(frequent, len(vocab))] @ unit[candidates].T
-        in_rows = candidates < len(similarity)
-        similarity[torch.from_numpy(candidates[in_rows]), torch.from_numpy(np.flatnonzero(in_rows))] = -1  # not itself
-        self.neighbours = candidates[similarity.topk(min(self.NEIGHBOURS, len(candidates)), dim=1).indices.numpy()]
+        targets, k = unit[candidates], min(self.NEIGHBOURS, len(candidates))
+        nearest = []
+        # In slices of rows: the whole word-by-word similarity matrix would take over a gigabyte.
+        rows = min(frequent, len(vocab))
+        for start in range(0, rows, self.ROWS_AT_ONCE):
+            similarity = unit[start : min(start + self.ROWS_AT_ONCE, rows)] @ targets.T
+            own = (candidates >= start) & (candidates < start + len(similarity))
+            similarity[torch.from_numpy(candidates[own] - start), torch.from_numpy(np.flatnonzero(own))] = -1  # not itself
+            nearest.append(similarity.topk(k, dim=1).indices)
+        self.neighbours = candidates[torch.cat(nearest).numpy()]
 
     def make(self, caption: Sequence[int], rng: random.Random) -> list[int]:
         words = list(dict.fromkeys(i for i in caption if self.is_content[i]))

@@ -52,3 +52,12 @@ def test_the_sweep_reports_every_setting(tmp_path):
     rows = sweep(generator, records[:6], TEMPLATES, TemplateClassifier(records), common_words(records), [0.5, 1.0], [0.9])
     assert [(row["temperature"], row["top_p"]) for row in rows] == [(0.5, 0.9), (1.0, 0.9)]
     assert all(0 <= row["template_fidelity"] <= 1 and 0 <= row["title_use"] <= 1 for row in rows)
+
+
+def test_neighbours_found_slice_by_slice_are_the_nearest_of_all(monkeypatch):
+    vocab = Vocabulary(["cat", "sleeps", "dog", "naps", "monday", "friday", "pizza", "bacon"])
+    vectors = np.random.default_rng(1).normal(size=(len(vocab), 8)).astype(np.float32)
+    whole = PseudoTitles(vocab, vectors).neighbours
+    monkeypatch.setattr(PseudoTitles, "ROWS_AT_ONCE", 3)
+    assert (PseudoTitles(vocab, vectors).neighbours == whole).all()
+    assert all(row not in whole[row] for row in vocab.content_ids(range(len(vocab))))  # never a word's own
