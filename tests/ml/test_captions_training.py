@@ -55,7 +55,7 @@ def test_the_sweep_reports_every_setting(tmp_path):
 
 
 def test_neighbours_found_slice_by_slice_are_the_nearest_of_all(monkeypatch):
-    vocab = Vocabulary(["cat", "sleeps", "dog", "naps", "monday", "friday", "pizza", "bacon"])
+    vocab = Vocabulary("cat sleeps dog naps monday friday pizza bacon coffee boss office rain bus winter".split())
     vectors = np.random.default_rng(1).normal(size=(len(vocab), 8)).astype(np.float32)
     whole = PseudoTitles(vocab, vectors).neighbours
     monkeypatch.setattr(PseudoTitles, "ROWS_AT_ONCE", 3)
