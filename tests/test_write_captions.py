@@ -129,3 +129,11 @@ def test_write_captions_json_is_one_object_per_candidate(scripted, template):
 def test_write_captions_suggests_close_slugs_for_an_unknown_template(template):
     with pytest.raises(CommandError, match="No template 'gery'.*Did you mean: grey"):
         run("--template", "gery", "--title", "mondays")
+
+
+@pytest.mark.parametrize("n", ["0", "-3", "1000000000"])
+def test_write_captions_refuses_a_number_of_candidates_out_of_range(scripted, template, n):
+    generator = scripted(CLEAN[:1])
+    with pytest.raises(CommandError, match="between 1 and 32"):
+        run("--template", "grey", "--title", "mondays", "-n", n)
+    assert generator.calls == []  # nothing was drawn

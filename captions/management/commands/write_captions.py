@@ -7,6 +7,8 @@ from captions.services import captions_write
 from generator.models import Template
 from ml.captions.safety import UnfitCaptions
 
+MAX_CANDIDATES = 32  # each one is drawn and ranked: a million would hold a worker's memory and minutes
+
 
 class Command(BaseCommand):
     help = (
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--template", required=True, help="The template's slug.")
         parser.add_argument("--title", required=True, help="What the meme is about, as a user would type it.")
-        parser.add_argument("-n", type=int, default=4, help="How many candidates (default 4).")
+        parser.add_argument("-n", type=int, default=4, help=f"How many candidates (default 4, at most {MAX_CANDIDATES}).")
         parser.add_argument("--seed", type=int, default=None, help="Draw the same candidates every time.")
         parser.add_argument("--json", action="store_true", dest="as_json", help="One JSON object per candidate.")
 
@@ -26,8 +28,8 @@ class Command(BaseCommand):
         if found is None:
             close = difflib.get_close_matches(template, Template.objects.values_list("slug", flat=True), n=5)
             raise CommandError(f"No template {template!r}." + (f" Did you mean: {', '.join(close)}?" if close else ""))
-        if n < 1:
-            raise CommandError("-n must be at least 1.")
+        if not 1 <= n <= MAX_CANDIDATES:
+            raise CommandError(f"-n must be between 1 and {MAX_CANDIDATES}.")
         try:
             candidates, version = captions_write(found, title, n=n, seed=seed)
         except UnfitCaptions as error:
