@@ -75,6 +75,9 @@ class CaptionGenerator:
         # Never written: the unknown word (a title's own rare words come by copying), the separator, blocked words.
         banned = [vocab.unk, vocab.sep] + [i for i, w in enumerate(vocab.words) if self._blocked_word(w)]
         self.banned = torch.tensor(banned, device=device)
+        # For the ranking's "close to the title" term: unit word vectors, computed once, not per request.
+        with torch.no_grad():
+            self.unit_vectors = F.normalize(model.embedding.weight, dim=1)
 
     def _blocked_word(self, word: str) -> bool:
         return is_blocked(word) or word in self.extra_blocked
@@ -236,7 +239,7 @@ class CaptionGenerator:
         title_words = {_stem(word) for word in content}
         title_ids = [self.vocab.index[word] for word in content if word in self.vocab.index]
         fidelity = self._fidelity(candidates, title, template)
-        vectors = F.normalize(self.model.embedding.weight, dim=1)
+        vectors = self.unit_vectors
         for candidate, lift in zip(candidates, fidelity):
             presence = 0.0
             if title_words:
