@@ -165,3 +165,42 @@ def test_the_schema_says_what_each_multipart_field_takes(client_for):
     assert "-F lines=top -F lines=bottom" in fields["lines"]["description"]
     assert """-F 'lines=["top","bottom"]'""" in fields["lines"]["description"]
     assert "JSON text" in fields["boxes"]["description"]
+
+
+def starter_hint(path: str) -> str | None:
+    """The starter templates' hint on a page, or None."""
+    html = Client().get(path).content.decode()
+    found = re.search(r'<aside class="starter-hint".*?</aside>', html, re.S)
+    return found and found.group()
+
+
+def test_a_fresh_site_says_its_templates_are_sample_photos_and_how_to_get_the_real_ones():
+    from generator.starter import starter_templates_load
+
+    assert starter_hint("/make/")  # no template at all: the same way to the real ones
+    starter_templates_load()
+    for path in ("/make/", "/", "/new/"):  # the template list and the home page, where a newcomer lands
+        hint = starter_hint(path)
+        assert hint, path
+        assert "sample photos" in hint and "scikit-image" in hint
+        assert "<code>.venv/bin/python manage.py fetch_templates</code>" in hint  # the one command, whole
+        assert "manage.py import_templates DIR" in hint and "README" in hint  # the manual route
+    assert starter_hint("/make/?q=cat")  # searching keeps it
+
+
+def test_the_starter_hint_goes_once_the_site_has_a_real_template(template):
+    from generator.starter import starter_templates_load
+
+    starter_templates_load()
+    for path in ("/make/", "/", "/new/"):
+        assert starter_hint(path) is None, path
+
+
+def test_a_starter_slug_imported_over_is_a_real_template():
+    """fetch_templates --replace may put memegen's template under a starter's slug: it is real then."""
+    from generator.starter import Template, starter_templates_load
+
+    starter_templates_load()
+    assert starter_hint("/make/")
+    Template.objects.filter(slug="rocket").update(import_folder="https://api.memegen.link")
+    assert starter_hint("/make/") is None
