@@ -1,15 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from gallery.selectors import memes_of
-from gallery.views import ranked_page
-
 from .forms import SignUpForm
-from .models import User
 from .services import token_rotate
 
 
@@ -23,12 +19,6 @@ def signup(request):
         messages.success(request, f"Welcome to Slowmeme, {user.username}!")
         return redirect("generator:pick")
     return render(request, "accounts/signup.html", {"form": form})
-
-
-def profile(request, username):
-    owner = get_object_or_404(User, username=username, is_active=True)
-    ranking = request.GET.get("sort", "new")
-    return ranked_page(request, memes_of(owner, request.user), ranking, "accounts/profile.html", {"owner": owner})
 
 
 @login_required

@@ -66,7 +66,7 @@ def data_set_ensure(env: dict) -> None:
     """Seed the full data set unless it is there; then fresh statistics, so that plans are the usual ones."""
     from django.db import connection
 
-    from generator.models import Meme
+    from memes.models import Meme
 
     if Meme.objects.count() < SIZES["memes"]:
         manage("load_starter_templates", env=env)
@@ -81,7 +81,7 @@ def gallery_pages(client) -> dict[str, str]:
     """The pages to time, by name: a voter's view of the busiest template and of a busy owner's memes."""
     from django.db.models import Count
 
-    from generator.models import Meme
+    from memes.models import Meme
 
     busiest = Meme.objects.order_by("-hot").select_related("owner", "template").first()
     owner = Meme.objects.values("owner__username").annotate(n=Count("id")).order_by("-n").first()["owner__username"]
@@ -207,7 +207,7 @@ def votes_measure(env: dict) -> bool:
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
-    from generator.models import IN_GALLERY, Meme
+    from memes.models import IN_GALLERY, Meme
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()

@@ -91,17 +91,17 @@ def arguments() -> argparse.Namespace:
 
 def our_boxes(folder: Path):
     """The template's boxes as `import_templates` reads them from its config.yml (no database needed)."""
-    from generator.models import Template
     from generator.template_import import _boxes, _read_config
+    from memes.models import Template
 
     config = _read_config((folder / "config.yml").read_bytes())
     return [box.as_spec() for box in _boxes(Template(slug=folder.name), config)]
 
 
 def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[float, list[float]]:
-    from generator.images import open_image
     from generator.rendering import render_meme
     from generator.template_import import _image_file
+    from memesite.images import open_image
 
     data = _image_file(folder).read_bytes()
     boxes = our_boxes(folder)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import statistics
-from importlib import resources
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import skimage.data  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from generator.images import open_image  # noqa: E402
-from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, render_meme  # noqa: E402
+from generator.rendering import RESAMPLE, render_meme  # noqa: E402
+from memes.layout import TOP_AND_BOTTOM  # noqa: E402
+from memesite.images import open_image  # noqa: E402
 
 LINES = ["one does not simply", "render a meme in three milliseconds"]
 WIDTH = 600

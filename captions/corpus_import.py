@@ -17,7 +17,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils.text import slugify
 
-from generator.models import Template
+from memes.models import Template
 
 from .models import Caption
 

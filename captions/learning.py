@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from generator.models import Template
+from memes.models import Template
 from ml.captions.data import CaptionRecord, make_splits
 from ml.captions.vocab import Vocabulary
 
@@ -26,10 +26,10 @@ from .models import CaptionModelVersion, TrainingRun
 from .services import (
     imported_records,
     model_version_activate,
-    platform_records,
     model_version_active,
     model_version_folder,
     model_version_register,
+    platform_records,
     template_info,
 )
 

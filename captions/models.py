@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from generator.models import Template
+from memes.models import Template
 
 
 class Caption(models.Model):

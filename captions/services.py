@@ -17,8 +17,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 import ml.captions
-from gallery import ranking
-from generator.models import IN_GALLERY, Meme, Template
+from memes import ranking
+from memes.models import IN_GALLERY, Meme, Template
 from ml.captions import aliases
 from ml.captions.data import CaptionRecord, TemplateInfo
 from ml.captions.safety import UnfitCaptions, listed_reason, offensive_reasons
@@ -190,6 +190,12 @@ def caption_generator() -> CaptionGenerator:
         _LoadedModel.version = version.name
         _LoadedModel.loads += 1
     return _LoadedModel.generator
+
+
+def templates_known() -> dict[str, list[str]]:
+    """The active model's templates: their names and aliases (ml.captions.aliases), loaded with the model."""
+    caption_generator()
+    return _LoadedModel.known
 
 
 def captions_write(

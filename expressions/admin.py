@@ -11,9 +11,9 @@ from .services import weights_refit_queue
 
 @admin.register(LabelledFace)
 class LabelledFaceAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "thumbnail", "label", "labelled_by", "job", "created_at")
+    list_display = ("__str__", "thumbnail", "label", "labelled_by", "photo", "created_at")
     list_filter = ("label",)
-    fields = ("thumbnail", "label", "labelled_by", "job", "face", "member_probs", "created_at")
+    fields = ("thumbnail", "label", "labelled_by", "photo", "face", "member_probs", "created_at")
     readonly_fields = fields
     actions = ["refit"]
 

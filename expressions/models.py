@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from generator.models import EXPRESSIONS, Job
+from memes.models import EXPRESSIONS
 from memesite.storage import private_storage
 
 
@@ -18,17 +18,18 @@ class LabelledFace(models.Model):
     member_probs = models.JSONField(help_text="What each member of the ensemble read: members × classes probabilities.")
     label = models.CharField(max_length=16, choices=EXPRESSIONS)
     labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="labelled_faces")
-    face = models.PositiveSmallIntegerField(default=0, help_text="Which of the job's faces, 0 the largest.")
+    # The app that read the photo names it (the generator: "job:<id>"); this app never looks inside the name.
+    photo = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Which photo the face is from, e.g. job:<id>."
+    )
+    face = models.PositiveSmallIntegerField(default=0, help_text="Which of the photo's faces, 0 the largest.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             # Correcting a face again replaces the label rather than counting the face twice.
-            models.UniqueConstraint(
-                fields=["job", "face"], condition=Q(job__isnull=False), name="one_label_per_job_face"
-            ),
+            models.UniqueConstraint(fields=["photo", "face"], condition=~Q(photo=""), name="one_label_per_photo_face"),
         ]
 
     def __str__(self):

@@ -2,20 +2,18 @@
 
 from rest_framework import serializers
 
-from generator.models import EXPRESSIONS
+from memes.models import EXPRESSIONS
 
 from .models import LabelledFace
 
 
 class FaceLabelSerializer(serializers.Serializer):
     label = serializers.ChoiceField(choices=EXPRESSIONS, help_text="The expression the face really shows.")
-    face = serializers.IntegerField(min_value=0, default=0, help_text="Which of the job's faces, 0 the largest.")
+    face = serializers.IntegerField(min_value=0, default=0, help_text="Which of the photo's faces, 0 the largest.")
 
 
 class LabelledFaceSerializer(serializers.ModelSerializer):
-    job = serializers.UUIDField(source="job_id", read_only=True)
-
     class Meta:
         model = LabelledFace
-        fields = ("id", "job", "face", "label", "created_at")
+        fields = ("id", "face", "label", "created_at")
         read_only_fields = fields

@@ -12,8 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
-from generator.images import open_image
-from generator.models import EXPRESSIONS, Job, Template
+from memes.models import EXPRESSIONS, Template
+from memesite.images import open_image
 
 from .models import FusionWeights, LabelledFace
 
@@ -84,28 +84,34 @@ def template_expression_propose(template: Template) -> str | None:
     return reading.label if reading.faces else None
 
 
-def face_label(*, job: Job, face: int, label: str, user) -> LabelledFace:
-    """Store the user's word on a face's expression (again: the label is replaced) and queue a refit of the weights."""
+def face_label(*, photo: str, image, faces: list[dict], face: int, label: str, user) -> LabelledFace:
+    """Store the user's word on the expression of a face of `photo` (a stored image file whose faces were read as
+    `faces`); a second word on the same face replaces the first. Queues a refit of the weights."""
     if label not in LABELS:
         raise ValidationError({"label": f"Choose one of: {', '.join(LABELS)}."})
-    if not job.faces:
-        raise ValidationError({"face": "No face was found in this job's photo, so there is none to label."})
-    if not 0 <= face < len(job.faces):
-        raise ValidationError({"face": f"Choose a face between 0 and {len(job.faces) - 1}."})
-    found = job.faces[face]
+    if not faces:
+        raise ValidationError({"face": "No face was found in this photo, so there is none to label."})
+    if not 0 <= face < len(faces):
+        raise ValidationError({"face": f"Choose a face between 0 and {len(faces) - 1}."})
+    found = faces[face]
     labelled, _ = LabelledFace.objects.update_or_create(
-        job=job, face=face,
+        photo=photo, face=face,
         defaults={"label": label, "labelled_by": user},
         create_defaults={
-            "label": label, "labelled_by": user, "member_probs": found["members"], "image": _face_crop(job, found),
+            "label": label, "labelled_by": user, "member_probs": found["members"], "image": _face_crop(image, found),
         },
     )  # fmt: skip
     weights_refit_queue()
     return labelled
 
 
-def _face_crop(job: Job, face: dict) -> ContentFile:
-    with job.background.open("rb") as file:
+def labels_of(photo: str) -> dict[int, str]:
+    """The labels users gave the faces of a photo: face number → expression."""
+    return dict(LabelledFace.objects.filter(photo=photo).values_list("face", "label"))
+
+
+def _face_crop(image, face: dict) -> ContentFile:
+    with image.open("rb") as file:
         photo = open_image(file.read(), max_pixels=settings.MEME_MAX_PIXELS)
     margin_x, margin_y = face["width"] * CROP_MARGIN, face["height"] * CROP_MARGIN
     box = (

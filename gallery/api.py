@@ -1,4 +1,4 @@
-"""The gallery's part of /api/memes/: ranked listings, votes, reports and hiding."""
+"""/api/memes/: the memes the generator makes, with the gallery's part: ranked listings, votes, reports, hiding."""
 
 from dataclasses import asdict
 
@@ -9,12 +9,14 @@ from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from generator.models import Meme
+from generator import api as generator_api
 from generator.serializers import MemeSerializer, as_drf_error
+from memes.models import Meme
+from memes.selectors import memes_visible_to
 
 from . import services
 from .pagination import GalleryCursor
-from .selectors import gallery_memes, memes_visible_to
+from .selectors import gallery_memes
 from .serializers import (
     GalleryQuerySerializer,
     HideSerializer,
@@ -107,3 +109,9 @@ def _acting_on_meme(act, *args):
         raise Http404("No such meme.") from error
     except DjangoValidationError as error:
         raise as_drf_error(error) from error
+
+
+class MemeViewSet(GalleryActions, generator_api.MemeViewSet):
+    """Memes: the gallery ranked; making one answers 202 with a job to watch."""
+
+    throttle_actions = {**generator_api.MemeViewSet.throttle_actions, "vote": "vote"}

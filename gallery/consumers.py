@@ -3,7 +3,9 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from .selectors import memes_visible_to, tallies_of
+from memes.selectors import memes_visible_to
+
+from .selectors import tallies_of
 from .services import GALLERY_GROUP, meme_group
 
 MAX_WATCHED = 200

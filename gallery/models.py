@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from generator.models import Meme
+from memes.models import Meme
 
 
 class Vote(models.Model):

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
-from generator.models import Meme
+from memes.models import Meme
 
 from .selectors import RANKINGS
 

@@ -1,11 +1,12 @@
-"""Reading memes for the gallery: who may see what, and in which order."""
+"""Reading memes for the gallery: whose, and in which order (who may see a meme is the memes app's rule)."""
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from generator.models import IN_GALLERY, Meme
+from memes.models import Meme
+from memes.selectors import memes_in_gallery
 
 # Each ordering is served by one of Meme's partial indexes; the id breaks ties.
 RANKINGS = {
@@ -17,27 +18,12 @@ RANKINGS = {
 PERIODS = {"day": timedelta(days=1), "week": timedelta(weeks=1), "all": None}
 
 
-def memes_visible_to(user) -> QuerySet[Meme]:
-    """Memes one may open: public ones that staff have not hidden, plus the user's own; staff see everything."""
-    memes = Meme.objects.select_related("owner", "template")
-    if user.is_staff:
-        return memes
-    if user.is_authenticated:
-        return memes.filter(IN_GALLERY | Q(owner=user))
-    return memes.filter(IN_GALLERY)
-
-
 def tallies_of(memes: QuerySet[Meme]) -> list[dict]:
     """The vote counts of these memes, in the shape the live gallery sends them."""
     return [
         {"meme": pk, "ups": ups, "downs": downs, "score": ups - downs}
         for pk, ups, downs in memes.order_by("pk").values_list("pk", "ups", "downs")
     ]
-
-
-def memes_in_gallery() -> QuerySet[Meme]:
-    """The gallery: public memes that staff have not hidden, for everyone alike."""
-    return Meme.objects.filter(IN_GALLERY).select_related("owner", "template")
 
 
 def memes_of(owner, viewer) -> QuerySet[Meme]:

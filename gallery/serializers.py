@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from generator.models import Template
 from generator.serializers import SlugLookupField
+from memes.models import Template
 
 from .selectors import PERIODS, RANKINGS
 

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from generator.models import Meme
+from memes import ranking
+from memes.models import Meme
 from memesite import live
 
-from . import ranking
 from .models import Report, Vote
 
 GALLERY_GROUP = "gallery"

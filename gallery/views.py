@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
@@ -8,12 +9,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from generator import sharing
-from generator.models import Meme, Template
+from memes.models import Meme, Template
+from memes.selectors import memes_in_gallery, memes_visible_to
 
 from . import services
 from .forms import PeriodForm, VoteForm
 from .pagination import gallery_page
-from .selectors import RANKINGS, memes_in_gallery, memes_ranked, memes_visible_to
+from .selectors import RANKINGS, memes_of, memes_ranked
 
 TITLES = {"hot": "Hot memes", "best": "Best memes", "top": "Top memes", "new": "New memes"}
 REMIXES_SHOWN = 24
@@ -119,3 +121,10 @@ def hide(request, meme_id):
     services.meme_hide(meme, hidden=request.POST.get("hidden") != "0")
     messages.success(request, "The meme is hidden from the gallery." if meme.is_hidden else "The meme is back in the gallery.")
     return redirect("gallery:meme", meme_id)
+
+
+def profile(request, username):
+    """A user's page: their memes, ranked as the gallery ranks."""
+    owner = get_object_or_404(get_user_model(), username=username, is_active=True)
+    ranking = request.GET.get("sort", "new")
+    return ranked_page(request, memes_of(owner, request.user), ranking, "gallery/profile.html", {"owner": owner})

@@ -8,18 +8,17 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from expressions.serializers import FaceLabelSerializer, LabelledFaceSerializer
-from expressions.services import face_label
-from gallery.api import GalleryActions
-from gallery.selectors import memes_visible_to
+from expressions.serializers import FaceLabelSerializer
+from memes.models import Meme, Template
+from memes.selectors import memes_visible_to
 from memesite.parsers import JSONParser
 
 from . import services
-from .models import Job, Template
-from .models import Meme
+from .models import Job
 from .serializers import (
     ChooseCaptionSerializer,
     ChooseFaceSerializer,
+    JobLabelledFaceSerializer,
     JobSerializer,
     ManualJsonMemeSerializer,
     ManualMemeSerializer,
@@ -66,13 +65,13 @@ class TemplateViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser, MultiPartParser]  # an image needs multipart
 
 
-class MemeViewSet(GalleryActions, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Memes: the gallery ranked; making one answers 202 with a job to watch."""
+class MemeViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Memes: making one answers 202 with a job to watch; the gallery (gallery.api) adds listing and voting."""
 
     serializer_class = MemeSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrStaffToDelete]
     parser_classes = [JSONParser, MultiPartParser]  # a photo or an image needs multipart
-    throttle_actions = {"create": "generate", "remix": "generate", "vote": "vote"}
+    throttle_actions = {"create": "generate", "remix": "generate"}
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
@@ -167,7 +166,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         """Photo mode: make the meme again from another of the faces found."""
         return self._redo(request, pk, ChooseFaceSerializer, services.job_face_choose)
 
-    @extend_schema(request=FaceLabelSerializer, responses={201: LabelledFaceSerializer})
+    @extend_schema(request=FaceLabelSerializer, responses={201: JobLabelledFaceSerializer})
     @action(detail=True, methods=["post"])
     def expression(self, request, pk=None):
         """Photo mode: say which expression a face really shows. It is kept as a labelled face, and the ensemble's
@@ -176,7 +175,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         job = get_object_or_404(self.get_queryset(), pk=pk)
         try:
-            labelled = face_label(job=job, user=request.user, **serializer.validated_data)
+            labelled = services.job_face_label(job, user=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
-        return Response(LabelledFaceSerializer(labelled).data, status=status.HTTP_201_CREATED)
+        return Response(JobLabelledFaceSerializer(labelled, context={"job": job}).data, status=status.HTTP_201_CREATED)

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
+from memes.models import Meme, Template
 from memesite.storage import private_storage
 
-from .models import Job, Meme, Template
+from .models import Job
 
 
 def _media_folders() -> dict:

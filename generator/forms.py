@@ -4,8 +4,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .models import Template
-from .rendering import TOP_AND_BOTTOM
+from memes.layout import TOP_AND_BOTTOM
+from memes.models import Template
+
 from .services import box_clean, lines_clean, title_clean
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .rendering import TOP_AND_BOTTOM, TextBox
+from memes.layout import TOP_AND_BOTTOM, TextBox
 
 Box = tuple[float, float, float, float]  # x, y, width, height
 

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from .models import Job, Meme
+from memes.models import Meme
+
+from .models import Job
 
 log = logging.getLogger(__name__)
 

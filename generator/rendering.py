@@ -17,31 +17,11 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from memes.layout import TextBox, is_colour
+from memesite.images import Animation, normalize_mode
+
 from . import fonts
 from .fonts import Face, Run
-from .images import Animation, normalize_mode
-
-
-@dataclass(frozen=True)
-class TextBox:
-    x: float = 0.0  # left edge, fraction of image width (memegen anchor_x)
-    y: float = 0.0  # top edge, fraction of image height (anchor_y)
-    width: float = 1.0  # fraction of width (scale_x)
-    height: float = 0.2  # fraction of height (scale_y)
-    align: str = "center"  # "center" | "left" | "right"
-    angle: float = 0.0  # degrees, counter-clockwise like memegen
-    style: str = "upper"  # "upper" | "none" (as typed) | "mock" (aLtErNaTiNg) | "lower" | "title" | "default"
-    color: str = "white"  # any Pillow colour string / #hex
-    font: str = "thick"  # "thick" (Anton) | "thin" (Noto Sans) | "comic" (Kalam); unknown -> thick
-    outline: str = ""  # colour of the letters' edge; "" picks black, or white around dark text
-    start: float = 0.0  # on an animation: the box shows from this fraction of its running time (memegen's start)
-    stop: float = 1.0  # ... until this one (memegen's stop)
-
-
-TOP_AND_BOTTOM: tuple[TextBox, TextBox] = (
-    TextBox(x=0.025, y=0.02, width=0.95, height=0.18),
-    TextBox(x=0.025, y=0.80, width=0.95, height=0.18),
-)
 
 MIN_FONT_SIZE = 8
 RESAMPLE = Image.Resampling.LANCZOS
@@ -158,15 +138,6 @@ def _capped(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
         return size
     scale = max_side / max(size)
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
-
-
-def is_colour(value: str) -> bool:
-    """Whether Pillow can read value as a colour (a name or #hex)."""
-    try:
-        ImageColor.getrgb(value)
-    except (ValueError, AttributeError):
-        return False
-    return True
 
 
 def style_text(text: str, style: str) -> str:

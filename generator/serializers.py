@@ -1,15 +1,18 @@
 """How templates, memes and jobs look over the API and the websocket."""
 
 import json
+import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from expressions.serializers import LabelledFaceSerializer
+from memes.models import Meme, Template, TextBox
 from memesite.parsers import JSONField
 
-from .models import Job, Meme, Template, TextBox
+from .models import Job
 from .services import boxes_clean, lines_clean, template_image_clean, title_clean, upload_open
 
 
@@ -160,6 +163,19 @@ class FaceSerializer(serializers.Serializer):
     label = serializers.CharField()
     confidence = serializers.FloatField()
     probabilities = serializers.DictField(child=serializers.FloatField())
+
+
+class JobLabelledFaceSerializer(LabelledFaceSerializer):
+    """A face of the job's photo, labelled by its owner."""
+
+    job = serializers.SerializerMethodField()
+
+    class Meta(LabelledFaceSerializer.Meta):
+        fields = ("id", "job", *LabelledFaceSerializer.Meta.fields[1:])
+        read_only_fields = fields
+
+    def get_job(self, labelled) -> uuid.UUID:
+        return self.context["job"].id
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -11,14 +11,16 @@ from django.db import models, transaction
 from django.template.defaultfilters import pluralize
 from PIL import Image
 
-from gallery.services import meme_announce
+from memes.layout import TOP_AND_BOTTOM, TextBox
+from memes.models import IN_GALLERY, Meme, Template
 from memesite import live
+from memesite.images import Animation, ImageRejected, open_image, pixels_only
 
-from .images import Animation, ImageRejected, open_image, pixels_only
-from .models import IN_GALLERY, Job, Meme, Template
+from .models import Job
 from .placement import boxes_off_faces
 from .queueing import QueueUnavailable, job_admit, job_enqueue
-from .rendering import TOP_AND_BOTTOM, TextBox, render_meme
+from .rendering import render_meme
+from .signals import meme_made
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +241,26 @@ def job_face_choose(job: Job, face: int) -> Job:
     return _job_redo(job, face=face, lines=[], candidates=[], progress=0.0, stage="Reading it")
 
 
+def job_face_label(job: Job, face: int, label: str, user):
+    """Photo mode: the user says which expression a face of the job's photo really shows; the expression reader
+    keeps it, to learn from (an expressions.models.LabelledFace)."""
+    from expressions.services import face_label
+
+    return face_label(photo=job_photo(job), image=job.background, faces=job.faces, face=face, label=label, user=user)
+
+
+def job_face_labels(job: Job) -> dict[int, str]:
+    """The labels the job's owner gave its photo's faces: face number → expression."""
+    from expressions.services import labels_of
+
+    return labels_of(job_photo(job))
+
+
+def job_photo(job: Job) -> str:
+    """How the expression reader names a job's photo."""
+    return f"job:{job.id}"
+
+
 def job_choose(job: Job, candidate: int) -> Job:
     """Draw the meme again with another of the captions the model wrote."""
     if job.status != Job.Status.SUCCEEDED or not job.candidates:
@@ -307,7 +329,7 @@ def job_run(job_id) -> Job | None:
         meme.image = ContentFile(picture, name=f"{uuid.uuid4().hex}.{extension}")
         if meme.pk is None:
             meme.save()
-            transaction.on_commit(lambda: meme_announce(meme))
+            transaction.on_commit(lambda: meme_made.send(sender=Meme, meme=meme))
         else:
             # A redraw writes what it drew, nothing else: votes (and the owner's publishing) may have come since.
             meme.save(update_fields=["template", "background", "boxes", "lines", "title", "model_version", "image"])

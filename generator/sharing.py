@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from rest_framework.throttling import SimpleRateThrottle
 
-from .models import Template
+from memes.models import Template
+
 from .services import picture_open, picture_render
 
 # memegen.link's escapes (its documentation's "Special Characters"): doubled characters stand for themselves,

@@ -7,9 +7,11 @@ from importlib import resources
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from .images import open_image
-from .models import Template, TextBox
-from .rendering import TOP_AND_BOTTOM, render_meme
+from memes.layout import TOP_AND_BOTTOM
+from memes.models import Template, TextBox
+from memesite.images import open_image
+
+from .rendering import render_meme
 
 
 @dataclass(frozen=True)

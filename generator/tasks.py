@@ -7,10 +7,10 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
+from memesite.images import ImageRejected
 from ml.captions.safety import UnfitCaptions
 
 from . import cleanup, queueing, services
-from .images import ImageRejected
 
 log = logging.getLogger(__name__)
 

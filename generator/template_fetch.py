@@ -23,7 +23,8 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
-from .rendering import TOP_AND_BOTTOM
+from memes.layout import TOP_AND_BOTTOM
+
 from .template_import import BadTemplate, ImportReport, config_check, slug_clashes, template_save, template_slug
 
 DEFAULT_SOURCE = "https://api.memegen.link"

@@ -22,8 +22,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Template, TextBox
-from .rendering import is_colour
+from memes.layout import is_colour
+from memes.models import Template, TextBox
+
 from .services import template_image_clean
 
 IMAGE_NAMES = [f"{stem}.{ext}" for stem in ("default", "image") for ext in ("jpg", "jpeg", "png", "gif", "webp")]

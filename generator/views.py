@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.services import request_user
-from expressions.services import face_label
-from gallery.selectors import memes_visible_to
+from memes.layout import TOP_AND_BOTTOM
+from memes.models import EXPRESSIONS, Template
+from memes.selectors import memes_visible_to
+from memesite.images import ImageRejected
 
 from . import services, sharing
 from .forms import MemeForm, OwnImageForm, PhotoForm, TitleForm
-from .images import ImageRejected
-from .models import EXPRESSIONS, Job, Template
-from .rendering import TOP_AND_BOTTOM
+from .models import Job
 
 YEAR = 365 * 24 * 60 * 60
 
@@ -103,7 +103,7 @@ def photo(request):
 def job(request, job_id):
     job = get_object_or_404(Job.objects.select_related("meme", "template"), pk=job_id, owner=request.user)
     # Photo mode: each face found, with the label its owner gave it, if any.
-    labelled = dict(job.labelled_faces.values_list("face", "label"))
+    labelled = services.job_face_labels(job)
     faces = [{**face, "labelled": labelled.get(number)} for number, face in enumerate(job.faces)]
     return render(request, "generator/job.html", {"job": job, "faces": faces, "expressions": EXPRESSIONS})
 
@@ -136,8 +136,8 @@ def expression(request, job_id):
     """Photo mode: the user says which expression a face really shows; the expression reader learns from it."""
     job = get_object_or_404(Job, pk=job_id, owner=request.user)
     try:
-        labelled = face_label(
-            job=job, face=int(request.POST.get("face", -1)), label=request.POST.get("label", ""), user=request.user
+        labelled = services.job_face_label(
+            job, face=int(request.POST.get("face", -1)), label=request.POST.get("label", ""), user=request.user
         )
         messages.success(request, f"Thank you: face {labelled.face + 1} is kept as {labelled.label}, to learn from.")
     except (ValueError, ValidationError) as error:

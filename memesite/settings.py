@@ -57,12 +57,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, so /api/docs/ needs no CDN
     "channels",
+    # Bottom to top: each app imports only those above it in this list (tests/test_app_layers.py checks it).
     "memesite",
     "accounts",
+    "memes",
+    "expressions",
+    "captions",
     "generator",
     "gallery",
-    "captions",
-    "expressions",
 ]
 
 MIDDLEWARE = [
@@ -294,8 +296,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set: a job's kind and a meme's source; a template's expression and a corrected label.
     "ENUM_NAME_OVERRIDES": {
-        "MemeSourceEnum": "generator.models.Meme.Source",
-        "ExpressionEnum": "generator.models.EXPRESSIONS",
+        "MemeSourceEnum": "memes.models.Meme.Source",
+        "ExpressionEnum": "memes.models.EXPRESSIONS",
     },
 }
 

@@ -7,13 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
-from accounts import views as accounts_views
+from gallery import api as gallery_api
+from gallery import views as gallery_views
 from generator import api as generator_api
 from generator import urls as generator_urls
 
 router = DefaultRouter()
 router.register("templates", generator_api.TemplateViewSet, basename="template")
-router.register("memes", generator_api.MemeViewSet, basename="meme")
+router.register("memes", gallery_api.MemeViewSet, basename="meme")
 router.register("jobs", generator_api.JobViewSet, basename="job")
 
 api_patterns = [
@@ -33,7 +34,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("u/<str:username>/", accounts_views.profile, name="profile"),
+    path("u/<str:username>/", gallery_views.profile, name="profile"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from generator.models import Template, TextBox
+from memes.models import Template, TextBox
 from memesite.celery import app as celery_app
 
 PASSWORD = "correct horse battery staple"
@@ -100,7 +100,7 @@ def make_user(username, **extra) -> User:
 
 def make_meme(owner, template=None, lines=("top", "bottom"), **fields):
     """A finished meme, as the worker would save it (one small image each)."""
-    from generator.models import Meme
+    from memes.models import Meme
 
     meme = Meme(owner=owner, template=template, lines=list(lines), **fields)
     meme.image.save("meme.jpg", ContentFile(png_bytes((40, 30), format="JPEG")), save=False)

@@ -12,11 +12,12 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from PIL import Image, ImageSequence
 
-from generator.images import Animation, ImageRejected, frames_kept, open_image
-from generator.models import Meme, Template
-from generator.rendering import TOP_AND_BOTTOM, TextBox, render_meme
+from generator.rendering import render_meme
 from generator.services import job_create, job_run, picture_open
 from generator.starter import starter_templates_load
+from memes.layout import TOP_AND_BOTTOM, TextBox
+from memes.models import Meme, Template
+from memesite.images import Animation, ImageRejected, frames_kept, open_image
 
 from .test_import_templates import CONFIG, make_folder, run_import
 

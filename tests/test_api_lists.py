@@ -2,7 +2,8 @@
 
 import pytest
 
-from generator.models import Job, Meme, Template
+from generator.models import Job
+from memes.models import Meme, Template
 
 pytestmark = pytest.mark.django_db
 TOTAL = 30

@@ -23,7 +23,8 @@ from schemathesis import GenerationMode
 from schemathesis.config import HealthCheck
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 from memesite.storage import private_storage
 
 from .conftest import make_meme, png_bytes

@@ -38,7 +38,7 @@ def test_a_correction_is_kept_and_the_weights_are_refitted(
     assert response.status_code == 201, response.content
     assert response.json()["label"] == "sad" and response.json()["job"] == str(job.id)
     face = LabelledFace.objects.get()
-    assert (face.label, face.labelled_by, face.job, face.face) == ("sad", alice, job, 0)
+    assert (face.label, face.labelled_by, face.photo, face.face) == ("sad", alice, f"job:{job.id}", 0)
     assert np.shape(face.member_probs) == (len(MEMBERS), len(CLASSES))
     assert face.image.name.startswith("faces/") and face.image.width >= job.faces[0]["width"]
     weights = wait_for_weights(1)

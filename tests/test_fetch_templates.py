@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from captions.services import BUNDLED_MODEL_DIR, template_info
-from generator.models import Template
 from generator.template_fetch import TEMPLATES_MAX_BYTES
+from memes.models import Template
 from ml.captions.aliases import known_templates
 
 from .conftest import png_bytes

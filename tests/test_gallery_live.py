@@ -9,8 +9,9 @@ from django.conf import settings
 from django.test import Client
 
 from gallery.services import meme_announce, meme_hide, vote_cast
-from generator.models import Job, Meme
+from generator.models import Job
 from generator.services import job_run
+from memes.models import Meme
 from memesite.asgi import application
 
 from .conftest import make_meme

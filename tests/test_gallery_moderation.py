@@ -77,7 +77,7 @@ def test_staff_hide_from_the_meme_page_and_the_admin(meme, sam):
     sam.is_superuser = True
     sam.save()
     client.force_login(sam)
-    response = client.post("/admin/generator/meme/", {"action": "unhide", "_selected_action": [meme.pk]})
+    response = client.post("/admin/memes/meme/", {"action": "unhide", "_selected_action": [meme.pk]})
     assert response.status_code == 302
     meme.refresh_from_db()
     assert not meme.is_hidden

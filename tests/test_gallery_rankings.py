@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone as django_timezone
 
-from gallery import ranking
 from gallery.services import vote_cast
-from generator.models import Meme
+from memes import ranking
+from memes.models import Meme
 
 from .conftest import make_meme, make_user
 

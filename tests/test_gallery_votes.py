@@ -10,10 +10,11 @@ from django.db.models import Count, Q
 from django.test import Client
 
 from accounts.models import User
-from gallery import ranking
 from gallery.models import Vote
 from gallery.services import vote_cast
-from generator.models import Job, Meme
+from generator.models import Job
+from memes import ranking
+from memes.models import Meme
 
 from .conftest import make_meme, make_user
 from .test_making_memes import wait_for_job

@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 from skimage import data as samples
 
 from accounts.models import User
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 
 from .conftest import PASSWORD, make_meme, png_bytes
 from .faults.conftest import test_database_url
@@ -94,10 +95,10 @@ CORPUS = [
     (None, "post", "/api/users/", {"username": ["alice"], "password": PASSWORD}),
     (None, "post", "/api/token/", {"username": DEEP, "password": DEEP}),
     # The admin.
-    ("admin", "get", "/admin/generator/template/?q=%00", None),
-    ("admin", "get", "/admin/generator/meme/?o=999", None),
+    ("admin", "get", "/admin/memes/template/?q=%00", None),
+    ("admin", "get", "/admin/memes/meme/?o=999", None),
     ("admin", "get", "/admin/generator/job/?status__exact=%00", None),
-    ("admin", "get", "/admin/generator/template/99999999999999999999999/change/", None),
+    ("admin", "get", "/admin/memes/template/99999999999999999999999/change/", None),
     ("admin", "get", "/admin/accounts/user/?q=%EF%BD%81lice", None),
 ]
 

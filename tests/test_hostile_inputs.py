@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from generator import services
-from generator.models import Job, Template, TextBox
+from generator.models import Job
 from generator.tasks import render_job
+from memes.models import Template, TextBox
 
 from .conftest import PASSWORD, make_meme, png_bytes
 from .test_bad_input import jpeg_bytes, png_claiming, upload
@@ -170,7 +171,7 @@ def test_a_stored_picture_too_tall_to_draw_fails_its_job_its_address_and_not_the
     assert result.successful() and job.status == Job.Status.FAILED and "too tall" in job.error
     response = Client().get("/t/tall/hello.jpg")
     assert response.status_code == 422 and b"too tall" in response.content
-    page = admin_client.get(f"/admin/generator/template/{tall_template.pk}/change/")
+    page = admin_client.get(f"/admin/memes/template/{tall_template.pk}/change/")
     assert page.status_code == 200 and "too tall" in page.content.decode()
 
 
@@ -219,7 +220,7 @@ def admin_template_form(image, slug="bad"):
 @pytest.mark.parametrize("case", TEMPLATE_PICTURES)
 def test_admin_refuses_the_template_pictures_the_api_refuses(admin_client, sam, client_for, case):
     data, message = TEMPLATE_PICTURES[case]
-    page = admin_client.post("/admin/generator/template/add/", admin_template_form(data))
+    page = admin_client.post("/admin/memes/template/add/", admin_template_form(data))
     assert page.status_code == 200 and message in page.content.decode()
     api = client_for(sam).post(
         "/api/templates/", {"slug": "bad", "name": "Bad", "image": upload(data), "boxes": '[{"y": 0.8}]'},
@@ -230,7 +231,7 @@ def test_admin_refuses_the_template_pictures_the_api_refuses(admin_client, sam, 
 
 
 def test_admin_still_takes_a_good_template_picture(admin_client):
-    page = admin_client.post("/admin/generator/template/add/", admin_template_form(png_bytes(), slug="good"))
+    page = admin_client.post("/admin/memes/template/add/", admin_template_form(png_bytes(), slug="good"))
     assert page.status_code == 302
     assert Template.objects.get(slug="good").boxes.count() == 1
 

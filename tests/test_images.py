@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator.images import NOT_AN_IMAGE, ImageRejected, open_image
+from memesite.images import NOT_AN_IMAGE, ImageRejected, open_image
 
 
 def encode(image, fmt, **params):

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from captions.models import Caption
-from generator.models import Template, TextBox
+from memes.models import Template, TextBox
 
 from .conftest import png_bytes
 

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from generator.models import Template
+from memes.models import Template
 
 from .conftest import png_bytes
 from .test_hostile_inputs import TEMPLATE_PICTURES

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from generator.models import Template
+from memes.models import Template
 
 from .conftest import png_bytes
 

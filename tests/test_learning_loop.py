@@ -13,7 +13,8 @@ from captions import learning
 from captions import services as caption_services
 from captions.models import Caption, CaptionModelVersion, TrainingRun
 from gallery.models import Vote
-from generator.models import Job, Meme, Template, TextBox
+from generator.models import Job
+from memes.models import Meme, Template, TextBox
 from ml.captions.evaluation import perplexity_of
 from ml.captions.storage import VOCAB
 from ml.captions.vocab import Vocabulary

@@ -9,8 +9,9 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from PIL import Image
 
-from generator.models import Job, Meme
+from generator.models import Job
 from generator.tasks import render_job
+from memes.models import Meme
 from memesite.asgi import application
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

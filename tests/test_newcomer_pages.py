@@ -115,7 +115,7 @@ def inline_widths(html: str) -> dict[str, float]:
 
 
 def test_the_template_admin_says_text_boxes_and_keeps_their_table_narrow(admin_client, template):
-    html = admin_client.get(f"/admin/generator/template/{template.pk}/change/").content.decode()
+    html = admin_client.get(f"/admin/memes/template/{template.pk}/change/").content.decode()
     assert "Text boxes" in html and "boxs" not in html.lower()
     widths = inline_widths(html)
     assert len(widths) == 14  # every column sized
@@ -125,7 +125,7 @@ def test_the_template_admin_says_text_boxes_and_keeps_their_table_narrow(admin_c
 def test_staff_edit_tags_as_words_separated_by_commas(admin_client, template):
     template.tags = ["cat", "office"]
     template.save()
-    url = f"/admin/generator/template/{template.pk}/change/"
+    url = f"/admin/memes/template/{template.pk}/change/"
     html = admin_client.get(url).content.decode()
     assert re.search(r'<input type="text" name="tags" value="cat, office"', html)
 

@@ -5,7 +5,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 
 from .conftest import PASSWORD, png_bytes
 

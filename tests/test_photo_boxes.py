@@ -4,7 +4,7 @@ fills them, in their order top to bottom and inside the image."""
 import pytest
 
 from generator.placement import FACE_SHARE, boxes_off_faces, covered
-from generator.rendering import TOP_AND_BOTTOM
+from memes.layout import TOP_AND_BOTTOM
 
 SIZE = (1000, 1000)
 

@@ -11,9 +11,10 @@ from PIL import Image
 from skimage import data
 
 from expressions import services as expression_services
-from generator.models import Job, Meme
+from generator.models import Job
 from generator.placement import FACE_SHARE
 from generator.rendering import render_meme
+from memes.models import Meme
 
 from .conftest import png_bytes
 from .ml.test_expressions_faces import composite_of_heads

@@ -16,10 +16,11 @@ from django.test import Client
 from PIL import Image, PngImagePlugin
 
 from expressions.models import LabelledFace
-from expressions.services import face_label
 from gallery.services import meme_hide
 from generator import services
-from generator.models import Job, Meme
+from generator.models import Job
+from generator.services import job_face_label
+from memes.models import Meme
 
 from .conftest import make_user, png_bytes
 
@@ -125,7 +126,7 @@ def photo_job_with_a_face(owner) -> Job:
 
 
 def test_a_labelled_faces_crop_is_private_and_shown_to_staff_alone(alice, bob, sam):
-    face = face_label(job=photo_job_with_a_face(alice), face=0, label="sad", user=alice)
+    face = job_face_label(photo_job_with_a_face(alice), face=0, label="sad", user=alice)
     assert not (Path(settings.MEDIA_ROOT) / face.image.name).exists()
     assert Path(face.image.path).is_relative_to(settings.PRIVATE_MEDIA_ROOT)
     assert fetched_by_anyone(face.image.name) == 404

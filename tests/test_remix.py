@@ -7,7 +7,8 @@ from django.test import Client
 from captions import services as caption_services
 from gallery.services import meme_hide
 from generator import services
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 
 from .conftest import make_meme, make_user
 
@@ -152,5 +153,5 @@ def test_caption_weight_counts_remixers_as_up_votes():
 
 def test_admin_names_the_parent_by_id_rather_than_listing_every_meme(parent, bob, template, admin_client):
     remix = make_meme(bob, template, parent=parent)
-    page = admin_client.get(f"/admin/generator/meme/{remix.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/memes/meme/{remix.pk}/change/").content.decode()
     assert '<select name="parent"' not in page and f'name="parent" value="{parent.pk}"' in page

@@ -10,7 +10,8 @@ import skimage.data
 from PIL import Image, ImageDraw, ImageFilter
 
 from generator.fonts import ANTON, FONTS, NOTO_SANS_HEAVY, segment
-from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, TextBox, render_meme, style_text
+from generator.rendering import RESAMPLE, render_meme, style_text
+from memes.layout import TOP_AND_BOTTOM, TextBox
 
 MIDDLE = TextBox(x=0.25, y=0.35, width=0.5, height=0.3)
 WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "

@@ -10,10 +10,11 @@ import skimage.data
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from generator.models import Template
-from generator.models import TextBox as TextBoxRow
 from generator.fonts import ANTON, KALAM, NOTO_SANS, box_faces
-from generator.rendering import RESAMPLE, TOP_AND_BOTTOM, TextBox, render_meme
+from generator.rendering import RESAMPLE, render_meme
+from memes.layout import TOP_AND_BOTTOM, TextBox
+from memes.models import Template
+from memes.models import TextBox as TextBoxRow
 
 from .test_import_templates import CONFIG, make_folder, run_import
 

@@ -23,7 +23,8 @@ from generator.fonts import (
     face_path,
     segment,
 )
-from generator.rendering import MIN_FONT_SIZE, Layout, TextBox, _fit, _paragraphs, _place_runs, render_meme
+from generator.rendering import MIN_FONT_SIZE, Layout, _fit, _paragraphs, _place_runs, render_meme
+from memes.layout import TextBox
 
 from .conftest import make_meme
 

@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from captions.models import TrainingRun
-from generator.models import Job, Meme, Template
+from generator.models import Job
+from memes.models import Meme, Template
 from tests.conftest import make_meme, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_captions_titles_and_names_are_escaped_everywhere_they_are_shown(alice, 
     assert "&lt;script&gt;alert" in client.get(meme.get_absolute_url()).content.decode()
     # And in the admin, where staff read what users wrote.
     client.force_login(alice.__class__.objects.create_superuser("root", password="x"))
-    for page in [reverse("admin:generator_meme_changelist"), reverse("admin:generator_job_changelist")]:
+    for page in [reverse("admin:memes_meme_changelist"), reverse("admin:generator_job_changelist")]:
         assert "<script>alert" not in client.get(page).content.decode(), page
 
 
@@ -277,7 +278,7 @@ def test_admin_and_staff_endpoints_are_closed_to_others(alice, bob, template, cl
     for user in (None, alice):
         if user is not None:
             client.force_login(user)
-        for page in ["/admin/", reverse("admin:generator_meme_changelist"), reverse("admin:accounts_user_changelist"),
+        for page in ["/admin/", reverse("admin:memes_meme_changelist"), reverse("admin:accounts_user_changelist"),
                      reverse("admin:captions_trainingrun_changelist")]:  # fmt: skip
             answer = client.get(page)
             assert answer.status_code == 302 and "/admin/login/" in answer["Location"], (user, page)

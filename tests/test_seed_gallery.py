@@ -5,9 +5,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
 from accounts.models import User
-from gallery import ranking
 from gallery.models import Vote
-from generator.models import Meme
+from memes import ranking
+from memes.models import Meme
 
 pytestmark = pytest.mark.django_db
 

@@ -210,7 +210,7 @@ def test_the_meme_page_offers_the_template_address_with_its_text(alice, template
 def test_an_animated_template_stays_animated_as_gif_and_is_its_first_frame_as_jpg(db):
     from django.core.files.base import ContentFile
 
-    from generator.models import Template, TextBox
+    from memes.models import Template, TextBox
 
     from .test_animated import FRAMES, animated_bytes
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from expressions.models import FusionWeights
 from expressions.services import template_expression_propose
-from generator.models import Template
+from memes.models import Template
 from ml.expressions import CLASSES, ExpressionEnsemble
 
 ASTRONAUT = resources.files("skimage.data").joinpath("astronaut.png").read_bytes()
@@ -42,18 +42,18 @@ def test_staff_saving_a_template_see_the_proposal_and_confirm_it(admin_client):
         "boxes-TOTAL_FORMS": "0", "boxes-INITIAL_FORMS": "0", "boxes-MIN_NUM_FORMS": "0", "boxes-MAX_NUM_FORMS": "1000",
     }  # fmt: skip
     response = admin_client.post(
-        "/admin/generator/template/add/", {**form, "image": SimpleUploadedFile("astronaut.png", ASTRONAUT)}, follow=True
+        "/admin/memes/template/add/", {**form, "image": SimpleUploadedFile("astronaut.png", ASTRONAUT)}, follow=True
     )
     assert "Proposed expression for Smiling Astronaut: happy" in response.content.decode()
     template = Template.objects.get(slug="astronaut")
     assert template.expression == ""  # proposed, not set: staff confirm it
-    change_page = admin_client.get(f"/admin/generator/template/{template.pk}/change/").content.decode()
+    change_page = admin_client.get(f"/admin/memes/template/{template.pk}/change/").content.decode()
     assert "happy (choose it as the expression to confirm)" in change_page
 
-    admin_client.post(f"/admin/generator/template/{template.pk}/change/", {**form, "expression": "happy"})
+    admin_client.post(f"/admin/memes/template/{template.pk}/change/", {**form, "expression": "happy"})
     template.refresh_from_db()
     assert template.expression == "happy"
-    change_page = admin_client.get(f"/admin/generator/template/{template.pk}/change/").content.decode()
+    change_page = admin_client.get(f"/admin/memes/template/{template.pk}/change/").content.decode()
     assert "choose it as the expression" not in change_page
 
 

@@ -9,8 +9,9 @@ from django.test import Client
 
 from captions import services as caption_services
 from captions.models import CaptionModelVersion
-from generator.models import Job, Meme
+from generator.models import Job
 from generator.tasks import caption_job
+from memes.models import Meme
 from memesite.asgi import application
 
 from .test_making_memes import wait_for_job

@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from gallery.ranking import hot
+from memes.ranking import hot
 
 
 def memes_hot_set(apps, schema_editor):

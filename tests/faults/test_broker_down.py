@@ -6,7 +6,8 @@ import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from rest_framework.authtoken.models import Token
 
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 from tests.conftest import PASSWORD
 from tests.faults.conftest import wait_for
 

@@ -4,7 +4,8 @@ site's own process and completes, with no `make beat` beside it."""
 import pytest
 from django.conf import settings
 
-from generator.models import Job, Meme
+from generator.models import Job
+from memes.models import Meme
 from tests.faults.conftest import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(180), pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,8 @@ from celery import Celery
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from generator.models import Job, Meme, Template, TextBox
+from generator.models import Job
+from memes.models import Meme, Template, TextBox
 from tests.faults.conftest import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300), pytest.mark.django_db(transaction=True)]

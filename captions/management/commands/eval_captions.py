@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from captions.models import CaptionModelVersion
 from captions.services import corpus_records, model_version_active, model_version_folder, template_info
-from generator.models import Template
+from memes.models import Template
 from ml.captions.data import read_dataset
 from ml.captions.evaluation import evaluate_model_dir, format_results
 

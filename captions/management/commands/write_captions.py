@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from captions.services import captions_write
-from generator.models import Template
+from memes.models import Template
 from ml.captions.safety import UnfitCaptions
 
 MAX_CANDIDATES = 32  # each one is drawn and ranked: a million would hold a worker's memory and minutes

@@ -15,9 +15,9 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from accounts.models import User, username_key
-from gallery import ranking
 from gallery.models import Vote
-from generator.models import Meme, Template
+from memes import ranking
+from memes.models import Meme, Template
 
 BATCH = 5000
 USERNAME_PREFIX = "seed-user-"

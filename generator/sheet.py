@@ -6,15 +6,16 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.models import Template
-from generator.rendering import TextBox, render_meme
-from generator.services import picture_open
-from generator.template_import import _boxes, _image_file, _read_config, template_folders
+from captions.services import captions_write, template_info, templates_known
+from memes.layout import TextBox
+from memes.models import Template
 from ml.captions import aliases
 from ml.captions.data import TemplateInfo
 from ml.captions.prompts import PROMPT_TEMPLATES, PROMPT_TITLES
 
-from .services import _LoadedModel, caption_generator, captions_write, template_info
+from .rendering import render_meme
+from .services import picture_open
+from .template_import import _boxes, _image_file, _read_config, template_folders
 
 SHEET_TITLES = 40
 SHEET_WIDTH = 400  # pixels: 40 memes on one page, each big enough to read
@@ -31,7 +32,6 @@ def caption_sheet_write(out_dir: Path, *, seed: int = 0, templates_dir: Path | N
     """Write the sheet's images and its index.html into out_dir: the first SHEET_TITLES prompt titles, each on the
     next of the prompt templates the site has (or templates_dir holds, in memegen's layout). Returns the page and
     the prompt templates that were missing."""
-    caption_generator()  # loads the model's template names, which the templates are matched by
     found = _sheet_templates(templates_dir)
     present = [found[slug] for slug in PROMPT_TEMPLATES if slug in found]
     if not present:
@@ -61,7 +61,7 @@ def _sheet_templates(templates_dir: Path | None) -> dict[str, SheetTemplate]:
     wanted = {aliases.key(slug): slug for slug in PROMPT_TEMPLATES}
     found = {}
     for template, boxes, image in candidates:
-        info = template_info(template, _LoadedModel.known, boxes)
+        info = template_info(template, templates_known(), boxes)
         slug = wanted.get(aliases.key(info.slug))
         if slug and slug not in found:
             found[slug] = SheetTemplate(info, image, [box.as_spec() for box in boxes])

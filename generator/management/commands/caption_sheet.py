@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from captions.sheet import caption_sheet_write
+from generator.sheet import caption_sheet_write
 
 
 class Command(BaseCommand):
