@@ -33,6 +33,8 @@
       return;
     }
     bar.value = message.progress;
+    // A finished meme needs no progress bar; a redraw brings it back.
+    box.classList.toggle("done", message.status === "succeeded");
     stage.textContent = message.status === "failed" ? "Failed: " + message.error : message.stage;
     if (message.status === "succeeded" && message.meme) {
       draft.textContent = "";
