@@ -6,8 +6,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
+from .experiments import experiment_arms, experiment_stop
 from .learning import run_request
-from .models import Caption, CaptionModelVersion, TrainingRun
+from .models import Caption, CaptionModelVersion, Experiment, TrainingRun
 from .services import model_version_activate, model_version_folder
 
 
@@ -95,3 +96,57 @@ class TrainingRunAdmin(admin.ModelAdmin):
         run = run_request(user=request.user)
         self.message_user(request, f"Training run {run.pk} is queued; this page shows its progress.")
         return redirect("admin:captions_trainingrun_changelist")
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    """Live experiments: how each arm is doing, the estimate over time, and a button to stop one."""
+
+    list_display = ("candidate", "control", "status", "share_percent", "arms", "estimate", "started_at", "deadline")
+    list_filter = ("status",)
+    readonly_fields = (
+        "candidate", "control", "status", "share", "started_at", "deadline", "ended_at", "outcome", "arms",
+        "estimate", "estimate_over_time",
+    )  # fmt: skip
+    exclude = ("history",)
+    actions = ["stop"]
+
+    def has_add_permission(self, request):
+        return False  # a candidate enters an experiment by passing the learning loop's gate
+
+    @admin.display(description="share")
+    def share_percent(self, experiment):
+        return f"{experiment.share:.0%}"
+
+    @admin.display(description="memes and votes per arm")
+    def arms(self, experiment):
+        return "; ".join(
+            f"{arm}: {tally.memes} memes, {tally.ups} up, {tally.downs} down"
+            for arm, tally in experiment_arms(experiment).items()
+        )
+
+    @admin.display(description="candidate liked more (interval)")
+    def estimate(self, experiment):
+        if not experiment.history:
+            return "Not judged yet."
+        last = experiment.history[-1]
+        return (
+            f"P = {last['probability']:.2f}; up-vote share {last['estimate']:+.3f} against the control "
+            f"({last['low']:+.3f} to {last['high']:+.3f})"
+        )
+
+    @admin.display(description="over time")
+    def estimate_over_time(self, experiment):
+        from ml.captions.plots import plot_experiment  # matplotlib: loaded when a page draws a plot
+
+        if not experiment.history:
+            return "Not judged yet."
+        buffer = io.BytesIO()
+        plot_experiment(experiment.history, buffer)
+        return _png(buffer.getvalue(), "the candidate's estimate over time")
+
+    @admin.action(description="Stop (the candidate is not promoted)")
+    def stop(self, request, queryset):
+        for experiment in queryset.filter(status=Experiment.Status.RUNNING):
+            experiment_stop(experiment, request.user)
+            self.message_user(request, f"Stopped: {experiment}.")

@@ -1,5 +1,6 @@
-"""The learning loop: what people write and like on the site becomes training data; a fine-tuned candidate
-replaces the active caption model only if it beats it on held-out captions.
+"""The learning loop: what people write and like on the site becomes training data; a fine-tuned candidate that
+beats the active caption model on held-out captions is then tried live (captions.experiments), and replaces it
+only if people like its memes more.
 
 The admin imports this module (its "Retrain now" button), so torch, gensim and scipy are imported inside the
 functions that train or judge, which only the ml worker runs.
@@ -22,6 +23,7 @@ from memes.models import Template
 from ml.captions.data import CaptionRecord, make_splits
 from ml.captions.vocab import Vocabulary
 
+from .experiments import experiment_start
 from .models import CaptionModelVersion, TrainingRun
 from .services import (
     imported_records,
@@ -95,13 +97,23 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
     candidate.base = active
     _run_update(run, candidate=candidate, progress=0.87, stage="Judging the candidate on held-out captions")
     candidate.gate = gate_judge(candidate, active, templates, fixed=fixed, liked=liked)
-    candidate.state = CaptionModelVersion.State.PROMOTED if candidate.gate["passed"] else CaptionModelVersion.State.REJECTED
+    candidate.state = CaptionModelVersion.State.REJECTED
     candidate.save()
-    if candidate.gate["passed"]:
+    if not candidate.gate["passed"]:
+        verdict = "rejected: the active model stays"
+    elif settings.CAPTION_EXPERIMENT_SHARE > 0:
+        # What people like is the last word: the candidate is tried live before it is promoted.
+        experiment = experiment_start(candidate, active)
+        verdict = (
+            f"passed the held-out gate: it writes {experiment.share:.0%} of title-mode captions in a live experiment"
+        )
+    else:
+        candidate.state = CaptionModelVersion.State.PROMOTED
+        candidate.save(update_fields=["state"])
         model_version_activate(candidate)
+        verdict = "promoted: it is active now"
     _run_update(run, progress=0.95, stage="Refitting the photo ensemble's weights")
     weights_refit()
-    verdict = "promoted: it is active now" if candidate.gate["passed"] else "rejected: the active model stays"
     return _finish(run, f"{candidate.name} {verdict}. {candidate.gate['summary']}")
 
 

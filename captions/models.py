@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
 from memes.models import Template
@@ -36,6 +37,7 @@ class CaptionModelVersion(models.Model):
 
     class State(models.TextChoices):
         TRAINED = "trained", "Trained"
+        TESTING = "testing", "In a live experiment: passed the held-out gate"
         PROMOTED = "promoted", "Promoted: beat the active model"
         REJECTED = "rejected", "Rejected: did not beat the active model"
 
@@ -92,3 +94,40 @@ class TrainingRun(models.Model):
 
     def __str__(self):
         return f"Training run {self.pk} ({self.status})"
+
+
+class Experiment(models.Model):
+    """A live A/B test: a candidate caption model writes a share of title-mode captions beside the active one (the
+    control), and is promoted only when its memes are liked more (captions.experiments judges the votes)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        PROMOTED = "promoted", "Promoted: its memes were liked more"
+        ROLLED_BACK = "rolled back", "Rolled back: liked less, or undecided in time"
+        STOPPED = "stopped", "Stopped by staff or by a newer candidate"
+
+    candidate = models.ForeignKey(CaptionModelVersion, on_delete=models.CASCADE, related_name="experiments")
+    control = models.ForeignKey(
+        CaptionModelVersion, on_delete=models.CASCADE, related_name="+", help_text="The model active when it started."
+    )
+    share = models.FloatField(
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="The share of title-mode captions the candidate writes.",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(help_text="Rolled back if still undecided then.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    history = models.JSONField(default=list, blank=True, help_text="Each judgement: the votes and the estimate then.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="running"), name="one_running_caption_experiment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate.name} vs {self.control.name} ({self.status})"

@@ -169,32 +169,37 @@ def _bundle_replaced(version: CaptionModelVersion) -> bool:
 
 
 class _LoadedModel:
-    """The generator this process has loaded: loading takes a second, so it happens once per process and
-    again only when another version becomes active (checked between tasks, never during one)."""
+    """The generators this process has loaded: loading takes a second, so it happens once per process and version
+    (checked between tasks, never during one). The active model stays loaded, and during a live experiment the
+    candidate too."""
 
-    version: str | None = None
-    generator: CaptionGenerator | None = None
-    known: dict[str, list[str]] = {}  # its templates' names and aliases (ml.captions.aliases)
+    generators: dict[str, CaptionGenerator] = {}
+    known: dict[str, list[str]] = {}  # the active model's templates' names and aliases (ml.captions.aliases)
+    known_version: str | None = None
     loads = 0
 
 
-def caption_generator() -> CaptionGenerator:
-    """The active model's generator, loaded with its templates' aliases (_LoadedModel.known)."""
+def caption_generator(version: CaptionModelVersion | None = None) -> CaptionGenerator:
+    """The generator of `version`, by default the active model's."""
     from ml.captions.generate import CaptionGenerator
 
-    version = model_version_active()
-    if _LoadedModel.version != version.name:
+    active = model_version_active()
+    version = version or active
+    if version.name not in _LoadedModel.generators:
         log.info("loading caption model %s from %s", version.name, version.path)
-        _LoadedModel.generator = CaptionGenerator.load(model_version_folder(version))
-        _LoadedModel.known = aliases.known_templates(model_version_folder(version))
-        _LoadedModel.version = version.name
+        for name in [name for name in _LoadedModel.generators if name not in (active.name, version.name)]:
+            del _LoadedModel.generators[name]
+        _LoadedModel.generators[version.name] = CaptionGenerator.load(model_version_folder(version))
         _LoadedModel.loads += 1
-    return _LoadedModel.generator
+    return _LoadedModel.generators[version.name]
 
 
 def templates_known() -> dict[str, list[str]]:
-    """The active model's templates: their names and aliases (ml.captions.aliases), loaded with the model."""
-    caption_generator()
+    """The active model's templates: their names and aliases (ml.captions.aliases), kept with the model."""
+    active = model_version_active()
+    if _LoadedModel.known_version != active.name:
+        _LoadedModel.known = aliases.known_templates(model_version_folder(active))
+        _LoadedModel.known_version = active.name
     return _LoadedModel.known
 
 
@@ -208,8 +213,10 @@ def captions_write(
     at most CAPTION_ROUNDS rounds (fewer than n come back only when the rounds ran out; UnfitCaptions when none is
     clean). Words stream from the first round only, and a candidate stops streaming at the first word the
     word-and-phrase filter objects to; the classifier judges whole candidates."""
-    generator = caption_generator()
-    info = template if isinstance(template, TemplateInfo) else template_info(template, _LoadedModel.known)
+    from .experiments import experiment_version_pick
+
+    generator = caption_generator(experiment_version_pick())
+    info = template if isinstance(template, TemplateInfo) else template_info(template, templates_known())
     kept: list[list[str]] = []
     for round_ in range(CAPTION_ROUNDS):
         streaming = _clean_stream(on_word) if on_word is not None and round_ == 0 else None

@@ -23,3 +23,13 @@ def retrain_captions(run_id: int | None = None) -> None:
     except Exception as error:
         learning.run_fail(run.pk, f"{type(error).__name__}: {error}")
         raise
+
+
+# On the default queue: counting votes needs no model.
+@shared_task(name="captions.judge_experiment")
+def judge_experiment() -> str | None:
+    """The running experiment's verdict from the votes so far (the schedule asks every few minutes)."""
+    from .experiments import experiment_judge, experiment_running
+
+    experiment = experiment_running()
+    return experiment_judge(experiment).status if experiment else None

@@ -175,6 +175,13 @@ CAPTION_MODELS_DIR = Path(env("CAPTION_MODELS_DIR", default=str(VAR_DIR / "model
 # How much worse (a fraction) a retrained candidate may be on the fixed held-out captions and still be promoted,
 # if it wins on recently liked ones. 0: it must win on both.
 CAPTION_GATE_TOLERANCE = env.float("CAPTION_GATE_TOLERANCE", default=0.0)
+# A candidate that passes that gate is tried live before it is promoted (captions.experiments): it writes this share
+# of title-mode captions, and is promoted once its memes are liked more than the active model's with this
+# probability, after at least this many votes on each side; rolled back if worse, or undecided after the days.
+CAPTION_EXPERIMENT_SHARE = env.float("CAPTION_EXPERIMENT_SHARE", default=0.2)
+CAPTION_EXPERIMENT_CONFIDENCE = env.float("CAPTION_EXPERIMENT_CONFIDENCE", default=0.95)
+CAPTION_EXPERIMENT_MIN_VOTES = env.int("CAPTION_EXPERIMENT_MIN_VOTES", default=200)
+CAPTION_EXPERIMENT_DAYS = env.float("CAPTION_EXPERIMENT_DAYS", default=14)
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -214,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ml.retrain_captions",
         "schedule": crontab(hour=env.int("RETRAIN_HOUR", default=3), minute=0),
     },
+    # The live experiment's verdict, from the votes so far.
+    "judge-caption-experiment": {
+        "task": "captions.judge_experiment", "schedule": env.float("EXPERIMENT_JUDGE_INTERVAL", default=600)
+    },
     # Jobs whose message was lost (the broker restarted without it) are queued again; running one twice is safe.
     "requeue-stale-jobs": {"task": "generator.requeue_stale_jobs", "schedule": env.float("JOB_REQUEUE_INTERVAL", default=60)},
     "remove-orphan-media": {"task": "generator.remove_orphan_media", "schedule": crontab(hour=4, minute=30)},
@@ -246,7 +257,18 @@ else:
 # --- Cache --------------------------------------------------------------------------------------
 # Rendered image addresses and throttle counts. Per process by default; several web servers share one through
 # CACHE_URL (e.g. redis://host:6379/2 — a database of its own: clearing the cache empties it).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHE_URL = env("CACHE_URL", default="")
+CACHES = {"default": env.cache_url_config(CACHE_URL or "locmemcache://")}
+# The gallery's cards (gallery/cards.py): many small pieces of markup, never stale (each is keyed by what it shows).
+# In this process's memory, or beside the default cache when CACHE_URL names a shared one.
+CACHES["gallery"] = (
+    {**CACHES["default"], "KEY_PREFIX": "gallery"} if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gallery",
+          "OPTIONS": {"MAX_ENTRIES": env.int("GALLERY_CARDS_KEPT", default=20_000)}}
+)  # fmt: skip
+# Seconds the gallery's first pages are kept whole for anonymous visitors (dropped sooner by any change to a meme).
+# Every process that changes memes must share the cache for that: on by default with CACHE_URL, or embedded.
+GALLERY_PAGE_SECONDS = env.int("GALLERY_PAGE_SECONDS", default=30 if CACHE_URL or not REDIS_URL else 0)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

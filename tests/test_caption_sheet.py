@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from captions import services as caption_services
+from generator import sheet as sheet_module
 from ml.captions.prompts import PROMPT_TITLES
 
 from .conftest import png_bytes
@@ -30,8 +31,8 @@ class EchoGenerator:
 @pytest.fixture
 def echo(monkeypatch):
     generator = EchoGenerator()
-    monkeypatch.setattr(caption_services, "caption_generator", lambda: generator)
-    monkeypatch.setattr(caption_services._LoadedModel, "known", {"drake-hotline-bling": ["Drakeposting", "drake"]})
+    monkeypatch.setattr(caption_services, "caption_generator", lambda version=None: generator)
+    monkeypatch.setattr(sheet_module, "templates_known", lambda: {"drake-hotline-bling": ["Drakeposting", "drake"]})
     return generator
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from captions import learning
+from captions import experiments, learning
 from captions import services as caption_services
 from captions.models import Caption, CaptionModelVersion, TrainingRun
 from gallery.models import Vote
@@ -84,7 +84,7 @@ def test_hidden_private_and_held_out_memes_do_not_train(site):
     assert all(record.weight == pytest.approx(caption_services.caption_weight("manual", 2, 0)) for record in train)
 
 
-def test_a_run_learns_a_new_template_and_promotes_the_candidate(site):
+def test_a_run_learns_a_new_template_and_tries_the_candidate_live(site):
     space, voters = site["space"], site["voters"]
     probe = space_records(60, seed=42)
     templates = {t.slug: caption_services.template_info(t) for t in Template.objects.all()}
@@ -93,17 +93,19 @@ def test_a_run_learns_a_new_template_and_promotes_the_candidate(site):
 
     run = learning.run_carry_out(TrainingRun.objects.create(options={"epochs": 3, "lr": 5e-3, "batch_size": 16}))
 
-    assert run.status == TrainingRun.Status.SUCCEEDED and run.progress == 1.0 and "promoted" in run.outcome
+    assert run.status == TrainingRun.Status.SUCCEEDED and run.progress == 1.0 and "live experiment" in run.outcome
     candidate = run.candidate
     candidate.refresh_from_db()
-    assert candidate.state == CaptionModelVersion.State.PROMOTED and candidate.is_active
+    assert candidate.state == CaptionModelVersion.State.TESTING and not candidate.is_active
+    experiment = experiments.experiment_running()
+    assert (experiment.candidate, experiment.control, experiment.share) == (candidate, site["active"], 0.2)
     assert candidate.base == site["active"] and set(candidate.gate["sets"]) == {"fixed", "liked"}
     assert all(s["candidate"] < s["active"] for s in candidate.gate["sets"].values())
     # On the base's tokens: words the candidate learned are one outcome, as the base's <unk> is.
     base_vocab = Vocabulary.load(caption_services.model_version_folder(site["active"]) / VOCAB)
     after = perplexity_of(caption_services.model_version_folder(candidate), probe, templates, reference=base_vocab)
     assert after < before / 2, (before, after)
-    assert caption_services.model_version_active() == candidate
+    assert caption_services.model_version_active() == site["active"]
 
 
 def test_a_worse_candidate_is_rejected_and_the_active_model_stays(site):

@@ -37,7 +37,7 @@ def test_title_becomes_a_meme_with_a_caption_for_every_box(celery_worker, captio
 
 
 def test_worker_loads_the_model_once_for_many_tasks(celery_worker, caption_model, alice, template, client_for):
-    caption_services._LoadedModel.version = None
+    caption_services._LoadedModel.generators.clear()
     loads_before = caption_services._LoadedModel.loads
     for title in ("one", "two", "three"):
         assert make_titled(client_for(alice), title).status == Job.Status.SUCCEEDED

@@ -41,8 +41,8 @@ class ScriptedGenerator:
 def scripted(monkeypatch):
     def install(*rounds, known=None):
         generator = ScriptedGenerator(*rounds)
-        monkeypatch.setattr(caption_services, "caption_generator", lambda: generator)
-        monkeypatch.setattr(caption_services._LoadedModel, "known", known or {})
+        monkeypatch.setattr(caption_services, "caption_generator", lambda version=None: generator)
+        monkeypatch.setattr(caption_services, "templates_known", lambda: known or {})
         return generator
 
     return install

@@ -70,3 +70,18 @@ def plot_version_comparison(rows: Sequence[tuple[str, dict[str, float]]], path) 
         axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100, format="png")
+
+
+def plot_experiment(history: Sequence[dict], path) -> None:
+    """A live experiment over time: the candidate's up-vote share minus the control's, with its interval, and the
+    votes counted; path may be a file object."""
+    figure = Figure(figsize=(8, 4))
+    axes = figure.subplots()
+    votes = [sum(entry[arm]["ups"] + entry[arm]["downs"] for arm in ("control", "candidate")) for entry in history]
+    axes.fill_between(votes, [entry["low"] for entry in history], [entry["high"] for entry in history], alpha=0.3)
+    axes.plot(votes, [entry["estimate"] for entry in history], "o-", label="candidate − control")
+    axes.axhline(0.0, color="grey", linewidth=1)
+    axes.set(xlabel="votes counted", ylabel="difference in up-vote share", title="Live experiment")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, format="png")
