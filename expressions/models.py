@@ -15,7 +15,10 @@ class LabelledFace(models.Model):
     image = models.ImageField(
         upload_to="faces/", storage=private_storage, help_text="The face with some margin, as the user saw it."
     )
-    member_probs = models.JSONField(help_text="What each member of the ensemble read: members × classes probabilities.")
+    member_probs = models.JSONField(
+        help_text="What each member of the ensemble read, before calibration: member name → probabilities by class "
+        "(faces kept before the members were different networks: a members × classes list)."
+    )
     label = models.CharField(max_length=16, choices=EXPRESSIONS)
     labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     # The app that read the photo names it (the generator: "job:<id>"); this app never looks inside the name.
@@ -37,9 +40,15 @@ class LabelledFace(models.Model):
 
 
 class FusionWeights(models.Model):
-    """One fit of the members × classes weights; the newest is the one the ensemble uses (none: uniform)."""
+    """One fit of the members' temperatures and the members × classes weights; the newest is the one the ensemble
+    uses (none: temperatures 1, uniform weights)."""
 
     matrix = models.JSONField(help_text="members × classes; each class's column sums to 1.")
+    temperatures = models.JSONField(
+        default=list, blank=True,
+        help_text="Each member's temperature, in the matrix's row order: its log-probabilities are divided by it "
+        "before the weights fuse them (none: 1).",
+    )
     members = models.JSONField(help_text="The members' names, the matrix's rows.")
     classes = models.JSONField(help_text="The classes' names, the matrix's columns.")
     faces = models.PositiveIntegerField(help_text="How many labelled faces the weights were fitted on.")

@@ -24,8 +24,8 @@ CROP_MARGIN = 0.25  # of the face box, on every side of a labelled face's crop: 
 
 
 class _LoadedEnsemble:
-    """The ensemble this process has loaded: the network once per process; the fusion weights again only when a
-    newer fit exists (checked when a task asks for the ensemble, never during a reading)."""
+    """The ensemble this process has loaded: the networks once per process; the fusion weights and temperatures
+    again only when a newer fit exists (checked when a task asks for the ensemble, never during a reading)."""
 
     ensemble = None
     weights_id: int | None = None  # the FusionWeights row in use; None: uniform
@@ -33,7 +33,8 @@ class _LoadedEnsemble:
 
 
 def ensemble():
-    """The loaded ml.expressions.ExpressionEnsemble, with the newest fusion weights."""
+    """The loaded ml.expressions.ExpressionEnsemble (its members: those whose packages are installed), with the
+    newest fusion weights and temperatures."""
     from ml.expressions import ExpressionEnsemble  # torch: only the processes that read faces import it
 
     latest = FusionWeights.objects.first()
@@ -41,21 +42,23 @@ def ensemble():
         log.info("loading the expression ensemble")
         _LoadedEnsemble.ensemble, _LoadedEnsemble.weights_id = ExpressionEnsemble.load(), None
         _LoadedEnsemble.loads += 1
+        log.info("expression ensemble members: %s", ", ".join(_LoadedEnsemble.ensemble.member_names))
     if latest is not None and latest.pk != _LoadedEnsemble.weights_id:
         loaded = _LoadedEnsemble.ensemble
-        _LoadedEnsemble.ensemble = ExpressionEnsemble(loaded.network, loaded.device, _matrix(latest))
+        _LoadedEnsemble.ensemble = loaded.with_fit(*_fit(latest, loaded.member_names))
         _LoadedEnsemble.weights_id = latest.pk
     return _LoadedEnsemble.ensemble
 
 
-def _matrix(weights: FusionWeights) -> np.ndarray | None:
-    """The fitted matrix, or None (uniform) when it was fitted for other members or classes than the ensemble's."""
-    from ml.expressions import CLASSES, ExpressionEnsemble
+def _fit(weights: FusionWeights, members: tuple[str, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The fitted matrix and temperatures, or (None, None) (uniform, 1) when they were fitted for other members or
+    classes than the ensemble's."""
+    from ml.expressions import CLASSES
 
-    if (tuple(weights.members), tuple(weights.classes)) != (ExpressionEnsemble.member_names, CLASSES):
+    if (tuple(weights.members), tuple(weights.classes)) != (members, CLASSES):
         log.warning("fusion weights %s are for other members or classes; using uniform weights", weights.pk)
-        return None
-    return np.array(weights.matrix)
+        return None, None
+    return np.array(weights.matrix), (np.array(weights.temperatures) if weights.temperatures else None)
 
 
 def photo_read(image: Image.Image):
@@ -64,14 +67,22 @@ def photo_read(image: Image.Image):
 
 
 def reading_faces(reading) -> list[dict]:
-    """A PhotoReading as the JSON a job keeps: each face's box and reading, and what each member read (which a
-    correction of that face is stored with)."""
+    """A PhotoReading as the JSON a job keeps: each face's box and reading; what each member read before
+    calibration, by member (which a correction of that face is stored with); and each member's own reading, for
+    the job page."""
+    from ml.expressions.members import member_title
+
     return [
         {
             "x": face.x, "y": face.y, "width": face.width, "height": face.height,
             "label": read.label, "confidence": round(read.confidence, 4),
             "probabilities": {label: round(p, 4) for label, p in read.probabilities.items()},
-            "members": read.member_probs.round(5).tolist(),
+            # 4 significant digits: a temperature reads the smallest probabilities too (1e-9 is not 0).
+            "members": {name: [float(f"{p:.4g}") for p in row] for name, row in zip(read.members, read.member_probs)},
+            "member_readings": [
+                {"member": name, "title": member_title(name), "label": label, "confidence": round(p, 4)}
+                for name, label, p in read.member_readings()
+            ],
         }  # fmt: skip
         for face, read in zip(reading.faces, reading.readings)
     ]
@@ -132,21 +143,25 @@ def weights_refit_queue() -> None:
 
 
 def weights_refit() -> FusionWeights | None:
-    """Fit the per-class weights on every labelled face; the new row is the one in use from the next task on.
-    None while no face is labelled."""
-    from ml.expressions import CLASSES, ExpressionEnsemble, fit_class_weights
+    """Fit each member's temperature, then the per-class weights on the calibrated readings, on every labelled face
+    that the members installed here read; the new row is the one in use from the next task on. None while no such
+    face is labelled."""
+    from ml.expressions import CLASSES, available_member_names, calibrate, fit_class_weights, fit_temperatures
 
-    shape = (len(ExpressionEnsemble.member_names), len(CLASSES))
+    members = available_member_names()
     member_probs, labels = [], []
     for probs, label in LabelledFace.objects.values_list("member_probs", "label").iterator():
-        # Faces read by an ensemble with other members cannot be fitted with these.
-        if np.shape(probs) == shape:
-            member_probs.append(probs)
+        # Faces kept before the members were different networks (a list of views' rows), or read without one of
+        # these members, cannot be fitted with them.
+        if isinstance(probs, dict) and all(np.shape(probs.get(name)) == (len(CLASSES),) for name in members):
+            member_probs.append([probs[name] for name in members])
             labels.append(CLASSES.index(label))
     if not labels:
         return None
-    matrix = fit_class_weights(np.array(member_probs), np.array(labels))
+    member_probs, labels = np.array(member_probs), np.array(labels)
+    temperatures = fit_temperatures(member_probs, labels)
+    matrix = fit_class_weights(calibrate(member_probs, temperatures), labels)
     return FusionWeights.objects.create(
-        matrix=matrix.tolist(), members=list(ExpressionEnsemble.member_names), classes=list(CLASSES),
+        matrix=matrix.tolist(), temperatures=temperatures.tolist(), members=list(members), classes=list(CLASSES),
         faces=len(labels),
     )  # fmt: skip

@@ -50,6 +50,10 @@ def test_the_astronaut_reads_happy_and_gets_a_happy_template(
     body = client_for(alice).get(f"/api/jobs/{job.id}/").json()
     assert body["expression"] == "happy" and body["faces"][0]["label"] == "happy"
     assert set(body["faces"][0]) == {"x", "y", "width", "height", "label", "confidence", "probabilities"}
+    # The job keeps what each member read, by name, and each member's own reading for the page.
+    members = job.faces[0]["members"]
+    assert list(members) == ["mini_xception", "face_api", "facex"] and all(len(row) == 7 for row in members.values())
+    assert [(r["member"], r["label"]) for r in job.faces[0]["member_readings"]] == [(m, "happy") for m in members]
 
 
 def test_every_face_is_listed_and_the_chosen_one_is_used(
@@ -178,6 +182,12 @@ def test_the_web_form_makes_a_meme_and_shows_the_reading(celery_worker, caption_
     assert job.status == Job.Status.SUCCEEDED and job.meme.get_image_url() in page
     assert "Expression: <strong>happy</strong>" in page and "Face 1 (the largest): happy" in page
     assert f'action="/make/jobs/{job.id}/expression/"' in page
+    # Each network's own reading beside the fused one, folded away until asked for.
+    members = page[page.index('<details class="members">') :].split("</details>")[0]
+    assert "<summary>What each network read</summary>" in members and "<details class=\"members\" open" not in page
+    for title in ("mini-Xception (fer, FER-2013)", "FaceExpressionNet (face-api.js)", "MobileNetV2 (facex)"):
+        assert f'<th scope="row">{title}</th><td>happy</td>' in members
+    assert '<tr class="fused"><th scope="row">All of them, weighed per expression</th><td>happy</td>' in members
 
 
 def test_the_web_form_says_what_is_wrong_with_a_non_image(alice):

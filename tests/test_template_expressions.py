@@ -11,7 +11,7 @@ from django.test import Client
 from expressions.models import FusionWeights
 from expressions.services import template_expression_propose
 from memes.models import Template
-from ml.expressions import CLASSES, ExpressionEnsemble
+from ml.expressions import CLASSES, MEMBER_NAMES
 
 ASTRONAUT = resources.files("skimage.data").joinpath("astronaut.png").read_bytes()
 
@@ -58,13 +58,16 @@ def test_staff_saving_a_template_see_the_proposal_and_confirm_it(admin_client):
 
 
 def test_admin_shows_the_weights_as_a_members_by_classes_table(admin_client):
-    members = list(ExpressionEnsemble.member_names)
-    matrix = [[0.125 + 0.5 * (row == 2) for _ in CLASSES] for row in range(len(members))]
-    fit = FusionWeights.objects.create(matrix=matrix, members=members, classes=list(CLASSES), faces=12)
+    members = list(MEMBER_NAMES)
+    matrix = [[0.25 + 0.5 * (row == 2) for _ in CLASSES] for row in range(len(members))]
+    fit = FusionWeights.objects.create(
+        matrix=matrix, temperatures=[1.0, 2.5, 4.0], members=members, classes=list(CLASSES), faces=12
+    )
 
     page = admin_client.get(f"/admin/expressions/fusionweights/{fit.pk}/change/").content.decode()
     table = page[page.index('<div class="readonly"><table>') :].split("</table>")[0]
 
     assert table.count('<th scope="row">') == len(members) and table.count('<th scope="col">') == len(CLASSES)
-    assert '<th scope="row">tight</th>' + "<td>0.625</td>" * len(CLASSES) in table
+    assert '<th scope="row">facex</th>' + "<td>0.750</td>" * len(CLASSES) + "<td>4.00</td>" in table
+    assert '<th scope="col" class="temperature">temperature</th>' in table
     assert admin_client.get("/admin/expressions/fusionweights/add/").status_code == 403
