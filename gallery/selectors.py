@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from memes.models import Meme
 from memes.selectors import memes_in_gallery
+
+from .models import Vote
 
 # Each ordering is served by one of Meme's partial indexes; the id breaks ties.
 RANKINGS = {
@@ -47,3 +49,11 @@ def gallery_memes(viewer, ranking: str, period: str = "week", template=None, own
     if template is not None:
         memes = memes.filter(template=template)
     return memes_ranked(memes, ranking, period)
+
+
+def with_own_votes(memes: QuerySet[Meme], viewer) -> QuerySet[Meme]:
+    """Each meme with the viewer's own vote on it as `my_vote` (1, -1, or None for none), in the same query."""
+    if not viewer.is_authenticated:
+        return memes
+    own = Vote.objects.filter(meme=OuterRef("pk"), user=viewer).values("value")[:1]
+    return memes.annotate(my_vote=Subquery(own))

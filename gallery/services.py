@@ -14,6 +14,7 @@ from memes import ranking
 from memes.models import Meme
 from memesite import live
 
+from .cards import gallery_changed
 from .models import Report, Vote
 
 GALLERY_GROUP = "gallery"
@@ -81,6 +82,7 @@ def _tally_save(meme: Meme, ups: int, downs: int) -> None:
         ups=ups, downs=downs, score=ups - downs,
         hot=ranking.hot(ups, downs, meme.created_at), best=ranking.best(ups, downs),
     )  # fmt: skip
+    gallery_changed()  # an update, which sends no post_save: the cached anonymous pages show the old tally
 
 
 def tallies_recount(meme_ids) -> int:

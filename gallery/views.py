@@ -3,7 +3,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -12,34 +12,61 @@ from generator import sharing
 from memes.models import Meme, Template
 from memes.selectors import memes_in_gallery, memes_visible_to
 
-from . import services
+from . import cards, services
 from .forms import PeriodForm, VoteForm
 from .pagination import gallery_page
-from .selectors import RANKINGS, memes_of, memes_ranked
+from .selectors import RANKINGS, memes_of, memes_ranked, with_own_votes
 
 TITLES = {"hot": "Hot memes", "best": "Best memes", "top": "Top memes", "new": "New memes"}
 REMIXES_SHOWN = 24
 
 
-def ranked_page(request, memes, ranking: str, template_name: str, context: dict):
-    """Render a cursor page of memes in a ranking, each marked with the viewer's own vote."""
+def ranked_page(request, memes, ranking: str, template_name: str, context: dict, *, shared: bool = False):
+    """Render a cursor page of memes in a ranking, each marked with the viewer's own vote.
+
+    The first pages of a `shared` listing (the gallery's and a template's, the same memes for everyone) come from
+    the cache while no meme has changed (gallery.cards): whole for anonymous visitors, the memes alone for others,
+    who then ask only for their own votes."""
     period_form = PeriodForm(request.GET)
     if ranking not in RANKINGS or not period_form.is_valid():
         return HttpResponseBadRequest("Unknown ranking or period: use hot, best, top (t=day, week or all) or new.")
+    first = cards.first_page_key(request) if shared else None
+    page_key, listing_key = cards.anonymous_page_key(request, first), cards.listing_key(first)
+    if page_key is not None:
+        version, content = cards.shared_get(page_key)
+        if content is not None:
+            return HttpResponse(content)
+    listing = None
+    if listing_key is not None:
+        version, listing = cards.shared_get(listing_key)
     period = period_form.cleaned_data["t"] or "week"
-    page, next_link, previous_link = gallery_page(request, memes_ranked(memes, ranking, period), ranking)
-    votes = services.votes_of(request.user, page)
-    for meme in page:
-        meme.my_vote = votes.get(meme.pk, 0)
+    if listing is None:
+        memes = memes_ranked(memes, ranking, period).only(*cards.CARD_FIELDS)
+        if listing_key is None:  # the viewer's votes in the same query, where the memes are theirs alone to see
+            memes = with_own_votes(memes, request.user)
+        listing = gallery_page(request, memes, ranking)
+        if listing_key is not None:
+            cards.shared_put(listing_key, version, listing)
+    page, next_link, previous_link = listing
+    if listing_key is None and request.user.is_authenticated:
+        votes = {meme.pk: meme.my_vote or 0 for meme in page}
+    else:
+        votes = services.votes_of(request.user, page)
     context |= {
-        "memes": page, "ranking": ranking, "period": period, "rankings": TITLES, "periods": ["day", "week", "all"],
+        "memes": page, "cards": cards.cards_html(request, page, votes), "starter_hint": cards.starter_hint(),
+        "ranking": ranking, "period": period, "rankings": TITLES, "periods": ["day", "week", "all"],
         "next_link": next_link, "previous_link": previous_link,
     }  # fmt: skip
-    return render(request, template_name, context)
+    response = render(request, template_name, context)
+    if page_key is not None and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # no form of one visitor's in it
+        cards.shared_put(page_key, version, response.content)
+    return response
 
 
 def gallery(request, ranking="hot"):
-    return ranked_page(request, memes_in_gallery(), ranking, "gallery/list.html", {"heading": TITLES[ranking]})
+    return ranked_page(
+        request, memes_in_gallery(), ranking, "gallery/list.html", {"heading": TITLES[ranking]}, shared=True
+    )
 
 
 def template_gallery(request, slug):
@@ -47,7 +74,7 @@ def template_gallery(request, slug):
     ranking = request.GET.get("sort", "hot")
     return ranked_page(
         request, memes_in_gallery().filter(template=template), ranking, "gallery/list.html",
-        {"heading": f"{template.name} memes", "template": template},
+        {"heading": f"{template.name} memes", "template": template}, shared=True,
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from accounts.models import User, username_key
+from gallery.cards import gallery_changed
 from gallery.models import Vote
 from memes import ranking
 from memes.models import Meme, Template
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             voters, voted, values = _votes_draw(rng, owners, users, votes)
             meme_ids = _memes_create(rng, user_ids[owners], templates, days, voted, values)
             _votes_insert(user_ids[voters], meme_ids[voted], values)
+            gallery_changed()  # bulk inserts send no signals
         self.stdout.write(self.style.SUCCESS(
             f"Added {users} users, {memes} memes and {votes} votes in {time.perf_counter() - started:.1f} s."
         ))  # fmt: skip
