@@ -52,6 +52,14 @@ class TemplateAdmin(admin.ModelAdmin):
     readonly_fields = ("preview", "proposed_expression")
     inlines = [TextBoxInline]
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .template_parse_admin import from_meme_view
+
+        view = self.admin_site.admin_view(lambda request: from_meme_view(self, request))
+        return [path("from-meme/", view, name="memes_template_from_meme"), *super().get_urls()]
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "tags":  # words separated by commas, not a list in JSON
             return TagsField()

@@ -13,7 +13,7 @@ from memes.models import Meme, Template
 from memes.selectors import memes_visible_to
 from memesite.parsers import JSONParser
 
-from . import services
+from . import services, template_parse
 from .models import Job
 from .serializers import (
     ChooseCaptionSerializer,
@@ -63,6 +63,22 @@ class TemplateViewSet(viewsets.ModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"  # a slug's letters: nothing PostgreSQL cannot compare (a NUL byte)
     parser_classes = [JSONParser, MultiPartParser]  # an image needs multipart
+
+    @extend_schema(
+        request={"multipart/form-data": template_parse.FromMemeSerializer},
+        responses={200: template_parse.ProposalSerializer, 201: template_parse.ProposalSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="from-meme", parser_classes=[MultiPartParser])
+    def from_meme(self, request):
+        """Staff: propose a template from a captioned meme (`image`): its text read, lifted off, and boxed. With
+        `save` and a `name`, the proposal is saved as a new template (201), the caption read as its examples."""
+        serializer = template_parse.FromMemeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            answer, saved = template_parse.from_meme_answer(serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(answer, status=status.HTTP_201_CREATED if saved else status.HTTP_200_OK)
 
 
 class MemeViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
