@@ -109,13 +109,24 @@ def _runs(profile: np.ndarray) -> list[tuple[int, int]]:
 
 def text_lines(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Lines of letters as (top, bottom, left, right) pixel bounds, top to bottom."""
-    rows = mask.sum(axis=1) >= 2
+    counts = mask.sum(axis=1)
     lines = []
-    for top, bottom in _runs(rows):
-        if bottom - top < 4:
-            continue
-        columns = np.flatnonzero(mask[top:bottom].any(axis=0))
-        lines.append((int(top), int(bottom), int(columns[0]), int(columns[-1]) + 1))
+    for band_top, band_bottom in _runs(counts >= 2):
+        # Within a band, the rows of letters hold many pixels, and stray marks joined to it above or below few:
+        # the band is cut to its dense rows, each run grown back by up to a fifth of its height over its edges.
+        band = counts[band_top:band_bottom]
+        for start, stop in _runs(band >= max(2, 0.15 * band.max())):
+            grow = max(1, (stop - start) // 5)
+            while start > 0 and band[start - 1] > 0 and grow > 0:
+                start, grow = start - 1, grow - 1
+            grow = max(1, (stop - start) // 5)
+            while stop < len(band) and band[stop] > 0 and grow > 0:
+                stop, grow = stop + 1, grow - 1
+            top, bottom = band_top + start, band_top + stop
+            if bottom - top < 4:
+                continue
+            columns = np.flatnonzero(mask[top:bottom].any(axis=0))
+            lines.append((int(top), int(bottom), int(columns[0]), int(columns[-1]) + 1))
     # A line cut by a thin gap (a letter's accent, a dot) is joined back.
     joined: list[tuple[int, int, int, int]] = []
     for line in lines:
@@ -171,6 +182,8 @@ MIN_CONFIDENCE = 25  # a word read with less confidence than this is kept only w
 
 def _word_kept(text: str, confidence: float) -> bool:
     alnum = sum(ch.isalnum() for ch in text)
+    if text == "|":
+        return confidence >= MIN_CONFIDENCE  # a capital I, as Tesseract often reads it
     if not alnum:
         return False
     return confidence >= MIN_CONFIDENCE or (alnum >= 3 and confidence >= 10)
@@ -192,9 +205,9 @@ def _read_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]]):
     read = []
     for line, items in zip(lines, found):
         alnum = sum(ch.isalnum() for item in items for ch in item[0])
-        if not items or (alnum < 2 and max(item[3] for item in items) < 80):
+        if alnum < 2:
             continue  # nothing, or one stray mark read as a letter
-        items.sort(key=lambda item: item[1])
+        # Tesseract's reading order is kept: a band that holds two lines of text reads them one after the other.
         left = max(line[2], min(item[1] for item in items) - 2)
         right = min(line[3], max(item[2] for item in items) + 2)
         # Narrowed to its words, the line is as tall as their letters (marks beside them made its band taller).
@@ -208,6 +221,26 @@ def _read_lines(mask: np.ndarray, lines: list[tuple[int, int, int, int]]):
             top, bottom = line[:2]
         read.append(((top, bottom, left, right), " ".join(item[0] for item in items)))
     return read
+
+
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "|": "I", "5": "S", "8": "B"})
+
+
+def caption_fixed(text: str, capitals: bool | None = None) -> str:
+    """Text read in a caption whose letters are mostly capitals, set right: all capitals (Tesseract reads some of a
+    bold face's capitals as small letters), a digit inside a word of letters as the letter it looks like, and a
+    lone bar as I."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if capitals is None:
+        capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.6 * len(letters)
+    if not capitals:
+        return text
+    words = []
+    for word in text.split():
+        if word == "|" or (any(ch.isalpha() for ch in word) and any(ch in "0158|" for ch in word)) or word == "1":
+            word = word.translate(_LOOKALIKES)
+        words.append(word.upper())
+    return " ".join(words)
 
 
 def _style(text: str) -> str:
@@ -278,6 +311,12 @@ def parse_meme(picture, *, read: bool = True) -> Proposal:
         ink = (left / width, top / height, (right - left) / width, (bottom - top) / height)
         boxes.append(Box(x, y, w, h, text=text, style=_style(text) if text else "upper",
                          color=_colour(work, region), ink=tuple(round(v, 4) for v in ink)))  # fmt: skip
+    # Capitals in most of the caption: capitals all through (a box of two words read in small letters included).
+    letters = [ch for box in boxes for ch in box.text if ch.isalpha()]
+    capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.6 * len(letters)
+    for box in boxes:
+        box.text = caption_fixed(box.text, capitals)
+        box.style = _style(box.text) if box.text else "upper"
     clean, full_mask = _inpaint(rgb, kept, scale)
     return Proposal(clean=clean, boxes=boxes, mask=full_mask, seconds=time.perf_counter() - started)
 
