@@ -22,7 +22,7 @@ from memes.models import Template, TextBox
 from memesite.images import Animation, normalize_mode
 from ml.memeparse import OcrMissing, Proposal, ocr_available, parse_meme
 from ml.memeparse.ocr import MISSING_MESSAGE
-from ml.memeparse.phash import best_match, phash
+from ml.memeparse.phash import best_match, phash, phash_variants
 
 from .services import template_image_clean, upload_open
 from .template_import import template_slug
@@ -134,7 +134,7 @@ class Recognised:
     distance: int
 
 
-def template_hashes(templates=None) -> dict[int, int]:
+def template_hashes(templates=None) -> dict[int, list[int]]:
     """Each template's hash by id (its picture's first frame); a picture that cannot be read is left out."""
     hashes = {}
     for template in templates if templates is not None else Template.objects.all():
@@ -143,7 +143,7 @@ def template_hashes(templates=None) -> dict[int, int]:
                 picture = _first_frame(Image.open(io.BytesIO(file.read())))
         except (OSError, ValueError):
             continue
-        hashes[template.pk] = phash(np.asarray(picture))
+        hashes[template.pk] = phash_variants(np.asarray(picture))
     return hashes
 
 
@@ -153,7 +153,7 @@ def meme_hash(picture: Image.Image, proposal: Proposal | None = None) -> int:
     return phash(clean)
 
 
-def template_recognise(picture: Image.Image, hashes: dict[int, int] | None = None, proposal=None) -> Recognised | None:
+def template_recognise(picture: Image.Image, hashes: dict | None = None, proposal=None) -> Recognised | None:
     """The known template a meme was made on, or None."""
     hashes = template_hashes() if hashes is None else hashes
     match = best_match(meme_hash(picture, proposal), hashes)

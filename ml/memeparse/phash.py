@@ -27,6 +27,24 @@ def phash(rgb: np.ndarray, band: tuple[float, float] = BAND) -> int:
     return int("".join("1" if bit else "0" for bit in bits), 2)
 
 
+CROPS = (0.0, 0.025, 0.05)  # a meme may be a template cropped this much on any side
+
+
+def phash_variants(rgb: np.ndarray) -> list[int]:
+    """A template's hashes: whole, and cropped by each of CROPS on each side (a meme cropped a little is one of
+    these), for best_match."""
+    height, width = rgb.shape[:2]
+    hashes = set()
+    for left in CROPS:
+        for right in CROPS:
+            for top in CROPS:
+                for bottom in CROPS:
+                    crop = rgb[round(top * height) : height - round(bottom * height),
+                               round(left * width) : width - round(right * width)]  # fmt: skip
+                    hashes.add(phash(crop))
+    return sorted(hashes)
+
+
 def distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
@@ -37,10 +55,12 @@ class Match:
     distance: int
 
 
-def best_match(query: int, known: dict[object, int], max_distance: int = MAX_DISTANCE) -> Match | None:
-    """The known hash nearest to query, when it is within max_distance bits; else None."""
-    if not known:
-        return None
-    key, value = min(known.items(), key=lambda item: distance(query, item[1]))
-    gap = distance(query, value)
-    return Match(key, gap) if gap <= max_distance else None
+def best_match(query: int, known: dict, max_distance: int = MAX_DISTANCE) -> Match | None:
+    """The known key whose hash (or nearest of its hashes: phash_variants) is nearest to query, when it is within
+    max_distance bits; else None."""
+    best = None
+    for key, value in known.items():
+        gap = min(distance(query, one) for one in value) if isinstance(value, (list, tuple)) else distance(query, value)
+        if best is None or gap < best.distance:
+            best = Match(key, gap)
+    return best if best is not None and best.distance <= max_distance else None
