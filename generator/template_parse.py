@@ -22,6 +22,7 @@ from memes.models import Template, TextBox
 from memesite.images import Animation, normalize_mode
 from ml.memeparse import OcrMissing, Proposal, ocr_available, parse_meme
 from ml.memeparse.ocr import MISSING_MESSAGE
+from ml.memeparse.parse import proposal_drawn
 from ml.memeparse.phash import best_match, phash, phash_variants
 
 from .services import template_image_clean, upload_open
@@ -61,17 +62,8 @@ def proposal_png(proposal: Proposal) -> bytes:
 
 def proposal_preview(proposal: Proposal) -> bytes:
     """The clean picture with the proposed boxes drawn on it (red) and the letters found (yellow), as PNG."""
-    import cv2
-
-    picture = proposal.clean.copy()
-    picture[proposal.mask] = (picture[proposal.mask] * 0.5 + np.array([255, 220, 0]) * 0.5).astype(np.uint8)
-    height, width = picture.shape[:2]
-    for box in proposal.boxes:
-        x0, y0 = round(box.x * width), round(box.y * height)
-        x1, y1 = round((box.x + box.width) * width), round((box.y + box.height) * height)
-        cv2.rectangle(picture, (x0, y0), (x1 - 1, y1 - 1), (230, 30, 30), max(2, width // 300))
     buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, "PNG", compress_level=3)
+    Image.fromarray(proposal_drawn(proposal)).save(buffer, "PNG", compress_level=3)
     return buffer.getvalue()
 
 

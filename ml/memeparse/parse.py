@@ -25,6 +25,7 @@ OCR_LINE_HEIGHT = 64  # each line enlarged (or shrunk) to about this many pixels
 MARGIN = 0.025  # memegen's boxes leave this much of the width on each side
 MIN_BOX_HEIGHT = 0.15  # a proposed box is at least this tall (a fraction of the height) ...
 BOX_PAD = 0.12  # ... or its text's height and this much of it above and below
+GROW_DIVISOR = 80  # the letters are grown by the picture's width over this, to cover their outline and its JPEG halo
 
 
 @dataclass
@@ -329,7 +330,7 @@ def glyph_mask(letters: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         mask = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
     if not len(rows):
         return mask > 0
-    grow = max(3, round(size[0] / 120))  # the outline is about a fifteenth of a letter's size, plus blur
+    grow = max(3, round(size[0] / GROW_DIVISOR))  # the outline is about a fifteenth of a letter's size, plus blur
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
     return cv2.dilate((mask > 64).astype(np.uint8), kernel) > 0
 
@@ -350,3 +351,15 @@ def _inpaint(rgb: np.ndarray, letters: np.ndarray, scale: float) -> tuple[np.nda
     clean = rgb.copy()
     clean[mask] = painted[mask]
     return clean, mask
+
+
+def proposal_drawn(proposal: Proposal) -> np.ndarray:
+    """The clean picture with the letters found tinted yellow and the proposed boxes in red (RGB)."""
+    picture = proposal.clean.copy()
+    picture[proposal.mask] = (picture[proposal.mask] * 0.5 + np.array([255, 220, 0]) * 0.5).astype(np.uint8)
+    height, width = picture.shape[:2]
+    for box in proposal.boxes:
+        x0, y0 = round(box.x * width), round(box.y * height)
+        x1, y1 = round((box.x + box.width) * width), round((box.y + box.height) * height)
+        cv2.rectangle(picture, (x0, y0), (x1 - 1, y1 - 1), (230, 30, 30), max(2, width // 300))
+    return picture
