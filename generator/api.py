@@ -63,6 +63,7 @@ class TemplateViewSet(viewsets.ModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"  # a slug's letters: nothing PostgreSQL cannot compare (a NUL byte)
     parser_classes = [JSONParser, MultiPartParser]  # an image needs multipart
+    throttle_actions = {"recognise": "generate"}  # open to every user, and a meme takes a tenth of a second to read
 
     @extend_schema(
         request={"multipart/form-data": template_parse.FromMemeSerializer},
@@ -79,6 +80,20 @@ class TemplateViewSet(viewsets.ModelViewSet):
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
         return Response(answer, status=status.HTTP_201_CREATED if saved else status.HTTP_200_OK)
+
+    @extend_schema(request={"multipart/form-data": template_parse.RecogniseSerializer},
+                   responses={200: template_parse.RecognisedSerializer})  # fmt: skip
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser],
+            permission_classes=[permissions.IsAuthenticated])  # fmt: skip
+    def recognise(self, request):
+        """The known template a meme (`image`) was made on, by a perceptual hash of its picture outside the text;
+        `template` is null when it matches none. Offer it in place of an own image."""
+        serializer = template_parse.RecogniseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            return Response(template_parse.recognise_answer(serializer.validated_data))
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
 
 
 class MemeViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):

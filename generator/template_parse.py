@@ -126,16 +126,25 @@ class Recognised:
     distance: int
 
 
+_hashes_kept: dict[int, tuple[object, str, list[int]]] = {}  # template id: (updated_at, image name, hashes)
+
+
 def template_hashes(templates=None) -> dict[int, list[int]]:
-    """Each template's hash by id (its picture's first frame); a picture that cannot be read is left out."""
+    """Each template's hashes by id (its picture's first frame, whole and cropped: phash_variants), kept per process
+    until the template is saved again; a picture that cannot be read is left out."""
     hashes = {}
     for template in templates if templates is not None else Template.objects.all():
+        kept = _hashes_kept.get(template.pk)
+        if kept is not None and kept[:2] == (template.updated_at, template.image.name):
+            hashes[template.pk] = kept[2]
+            continue
         try:
             with template.image.open("rb") as file:
                 picture = _first_frame(Image.open(io.BytesIO(file.read())))
         except (OSError, ValueError):
             continue
         hashes[template.pk] = phash_variants(np.asarray(picture))
+        _hashes_kept[template.pk] = (template.updated_at, template.image.name, hashes[template.pk])
     return hashes
 
 
@@ -192,6 +201,22 @@ class ProposalSerializer(serializers.Serializer):
     caption = serializers.ListField(child=serializers.CharField(allow_blank=True))
     seconds = serializers.FloatField(help_text="How long reading the meme took.")
     template = serializers.SlugField(allow_null=True, help_text="The saved template's slug; null for a preview.")
+
+
+class RecogniseSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="A meme, maybe made on a known template.")
+
+
+class RecognisedSerializer(serializers.Serializer):
+    template = serializers.SlugField(allow_null=True, help_text="The known template it was made on; null for none.")
+    distance = serializers.IntegerField(allow_null=True, help_text="Bits of 64 between the hashes (0: the same).")
+
+
+def recognise_answer(data) -> dict:
+    """Which known template an uploaded meme was made on. ValidationError for a bad upload."""
+    picture = meme_open(data["image"])
+    found = template_recognise(picture)
+    return {"template": found.template.slug if found else None, "distance": found.distance if found else None}
 
 
 def from_meme_answer(data) -> tuple[dict, bool]:

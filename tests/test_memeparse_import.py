@@ -85,3 +85,21 @@ def test_without_tesseract_the_command_says_what_to_install(tmp_path, monkeypatc
 def test_a_missing_folder_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("import_memes", str(tmp_path / "nowhere"), verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_api_recognises_the_template_of_a_resized_jpeg_meme(bob, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    make_template("cat", "chelsea.png")
+    make_template("rocket", "rocket.jpg")
+    data = meme("rocket.jpg", ["MY EXPECTATIONS", "MY GRADES"], width=700, quality=55, crop=0.03)
+    answer = client_for(bob).post("/api/templates/recognise/", {"image": SimpleUploadedFile("m.jpg", data)},
+                                  format="multipart")  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["template"] == "rocket"
+    photo = SimpleUploadedFile("p.png", sample_bytes("coins.png"))
+    assert client_for(bob).post("/api/templates/recognise/", {"image": photo}).json() == {"template": None, "distance": None}
+    bad = SimpleUploadedFile("b.jpg", b"not a picture")
+    answer = client_for(bob).post("/api/templates/recognise/", {"image": bad})
+    assert answer.status_code == 400 and answer.json()
+    assert client_for().post("/api/templates/recognise/", {"image": bad}).status_code in (401, 403)
