@@ -129,3 +129,11 @@ def test_admin_refuses_a_bad_upload_with_its_reason(sam, client):
     page = client.post("/admin/memes/template/from-meme/", {"image": upload(b"no picture")})
     assert page.status_code == 200 and "errorlist" in page.content.decode()
     assert not Template.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_template_list_links_to_the_page(sam, client):
+    sam.is_superuser = True
+    sam.save()
+    client.login(username="sam", password=PASSWORD)
+    assert "/admin/memes/template/from-meme/" in client.get("/admin/memes/template/").content.decode()
