@@ -39,7 +39,7 @@ def test_a_correction_is_kept_and_the_weights_are_refitted(
     assert response.json()["label"] == "sad" and response.json()["job"] == str(job.id)
     face = LabelledFace.objects.get()
     assert (face.label, face.labelled_by, face.photo, face.face) == ("sad", alice, f"job:{job.id}", 0)
-    assert list(face.member_probs) == list(MEMBERS) and all(len(p) == len(CLASSES) for p in face.member_probs.values())
+    assert set(face.member_probs) == set(MEMBERS) and all(len(p) == len(CLASSES) for p in face.member_probs.values())
     assert face.image.name.startswith("faces/") and face.image.width >= job.faces[0]["width"]
     weights = wait_for_weights(1)
     assert (weights.faces, weights.members, weights.classes) == (1, list(MEMBERS), list(CLASSES))
