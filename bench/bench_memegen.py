@@ -4,6 +4,10 @@ beside it (never copied into the project), timed in one run, both images saved t
 memegen needs its own dependencies, so it runs in its own virtual environment, in a child process that times its
 renders the same way; ours run in this process. Both decode the template's image, resize it to WIDTH, draw the
 lines and encode a JPEG at QUALITY, for each template in TEMPLATES; runs alternate between the two in rounds.
+Beside ours, interleaved with it: Pillow's floor for the same picture (decode, resize, encode, nothing drawn; goal:
+ours <= 1.4x it, and <= 0.2x memegen's time) and ours on a text never drawn before (a worker keeps the last
+pictures resized and boxes drawn: generator/rendering.py; this is what a new caption costs), and on a text never
+drawn on a picture never resized (nothing kept: the first meme on a template in a worker).
 
 Then over HTTP, each site served as it ships (memegen: its Sanic server, in its local mode, where every request
 renders; Slowmeme: `runsite`, on a scratch database with the same template folders imported by import_templates):
@@ -12,12 +16,13 @@ with If-None-Match (304). memegen encodes its JPEGs at quality 95, Slowmeme at 8
 
 Run from the repository root:
     MEMEGEN_DIR=/tmp/memegen MEMEGEN_PYTHON=/tmp/memegen-venv/bin/python python bench/bench_memegen.py
-(or --memegen DIR --memegen-python PYTHON). Without a checkout it says so and skips.
+(or --memegen DIR --memegen-python PYTHON; --renders-only skips HTTP). Without a checkout it says so and skips.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -40,6 +45,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memesite.settings")
 TEMPLATES = {
     "buzz": ["memes", "memes everywhere"],
     "fry": ["not sure if it renders slowly", "or just looks slow"],
+    "drake": ["left on unread", "left on read"],
+    "ds": ["The dress is black and blue.", "The dress is gold and white."],
 }
 WIDTH = 600
 QUALITY = 85
@@ -48,6 +55,7 @@ RUNS_PER_ROUND = 10
 ROUNDS = 3
 HTTP_REQUESTS = 20
 OUT_DIR = ROOT / "var" / "bench" / "memegen"
+FRESH = itertools.count()
 
 # Runs in memegen's own environment, in its checkout: its template model and its render function, timed like ours.
 THEIRS = """
@@ -86,6 +94,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--memegen-python", default=os.environ.get("MEMEGEN_PYTHON", "/tmp/memegen-venv/bin/python"), type=Path
     )
+    parser.add_argument("--renders-only", action="store_true", help="Skip the comparison over HTTP.")
     return parser.parse_args()
 
 
@@ -98,8 +107,16 @@ def our_boxes(folder: Path):
     return [box.as_spec() for box in _boxes(Template(slug=folder.name), config)]
 
 
-def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[float, list[float]]:
-    from generator.rendering import render_meme
+def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[float, dict[str, list[float]]]:
+    """Our render, Pillow's floor for the same picture (decode, resize to WIDTH, encode, nothing drawn) and our
+    render of a text never drawn before (numbered: no kept layout or layer, the resized picture kept as a worker
+    has it), interleaved so that load on the machine weighs on each alike."""
+    import io
+
+    from PIL import Image
+
+    from generator import rendering
+    from generator.rendering import RESAMPLE, render_meme
     from generator.template_import import _image_file
     from memesite.images import open_image
 
@@ -109,16 +126,37 @@ def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[f
     def render() -> bytes:
         return render_meme(open_image(data), boxes, lines, width=WIDTH, format="jpeg", quality=QUALITY)
 
+    def render_new_text() -> bytes:
+        number = next(FRESH)  # never the same text twice in the run
+        new = [f"{line} {number}" for line in lines]
+        return render_meme(open_image(data), boxes, new, width=WIDTH, format="jpeg", quality=QUALITY)
+
+    def render_nothing_kept() -> bytes:
+        with rendering.nothing_kept():  # the first meme on this template in this worker, with a new text
+            return render_new_text()
+
+    def floor() -> bytes:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        image = image if image.mode == "RGB" else image.convert("RGB")
+        buffer = io.BytesIO()
+        image.resize((WIDTH, round(image.height * WIDTH / image.width)), RESAMPLE).save(buffer, "JPEG", quality=QUALITY)
+        return buffer.getvalue()
+
     started = time.perf_counter()
     picture = render()
     first = time.perf_counter() - started
+    tasks = {"render": render, "floor": floor, "new_text": render_new_text, "nothing_kept": render_nothing_kept}
     for _ in range(WARMUPS):
-        render()
-    times = []
+        for task in tasks.values():
+            task()
+    times = {name: [] for name in tasks}
     for _ in range(runs):
-        started = time.perf_counter()
-        picture = render()
-        times.append(time.perf_counter() - started)
+        for name, task in tasks.items():
+            started = time.perf_counter()
+            result = task()
+            times[name].append(time.perf_counter() - started)
+            picture = result if name == "render" else picture
     out.write_bytes(picture)
     return first, times
 
@@ -225,28 +263,44 @@ def main() -> int:
 
     django.setup()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"# load average {os.getloadavg()[0]:.2f}")
     for slug, lines in TEMPLATES.items():
         folder = options.memegen / "templates" / slug
         ours, theirs = {"first": [], "times": []}, {"first": [], "times": []}
+        floors, new_texts, nothing_kept = [], [], []
         for _ in range(ROUNDS):  # alternate, so that load on the machine weighs on both alike
-            for side, measure in (
-                (ours, lambda: our_timings(folder, lines, OUT_DIR / f"{slug}-slowmeme.jpg", RUNS_PER_ROUND)),
-                (theirs, lambda: their_timings(options.memegen, options.memegen_python, slug, lines,
-                                               OUT_DIR / f"{slug}-memegen.jpg", RUNS_PER_ROUND)),
-            ):  # fmt: skip
-                first, times = measure()
-                side["first"].append(first)
-                side["times"].extend(times)
+            first, times = our_timings(folder, lines, OUT_DIR / f"{slug}-slowmeme.jpg", RUNS_PER_ROUND)
+            ours["first"].append(first)
+            ours["times"] += times["render"]
+            floors += times["floor"]
+            new_texts += times["new_text"]
+            nothing_kept += times["nothing_kept"]
+            first, times = their_timings(
+                options.memegen, options.memegen_python, slug, lines, OUT_DIR / f"{slug}-memegen.jpg", RUNS_PER_ROUND
+            )
+            theirs["first"].append(first)
+            theirs["times"].extend(times)
         ours_ms, theirs_ms = (statistics.median(side["times"]) * 1000 for side in (ours, theirs))
+        floor_ms, new_text_ms = statistics.median(floors) * 1000, statistics.median(new_texts) * 1000
         print(f"memegen_{slug}_slowmeme_render_ms: {ours_ms:.1f} ms")
         print(f"memegen_{slug}_memegen_render_ms: {theirs_ms:.1f} ms")
         print(f"memegen_{slug}_slowmeme_vs_memegen: {ours_ms / theirs_ms:.2f} x")
+        print(f"memegen_{slug}_floor_ms: {floor_ms:.1f} ms")
+        print(f"memegen_{slug}_slowmeme_to_floor_ratio: {ours_ms / floor_ms:.2f} x")
+        print(f"memegen_{slug}_slowmeme_new_text_ms: {new_text_ms:.1f} ms")
+        print(f"memegen_{slug}_slowmeme_new_text_to_floor_ratio: {new_text_ms / floor_ms:.2f} x")
+        print(f"memegen_{slug}_slowmeme_new_text_vs_memegen: {new_text_ms / theirs_ms:.2f} x")
+        cold_ms = statistics.median(nothing_kept) * 1000
+        print(f"memegen_{slug}_slowmeme_nothing_kept_ms: {cold_ms:.1f} ms")
+        print(f"memegen_{slug}_slowmeme_nothing_kept_to_floor_ratio: {cold_ms / floor_ms:.2f} x", flush=True)
         if slug == next(iter(TEMPLATES)):
             # The first render in a process that had rendered nothing yet (fonts still to load), on either side.
             print(f"memegen_cold_slowmeme_first_render_ms: {ours['first'][0] * 1000:.1f} ms")
             print(f"memegen_cold_memegen_first_render_ms: {theirs['first'][0] * 1000:.1f} ms")
     print(f"# images: {OUT_DIR.relative_to(ROOT)}/<template>-slowmeme.jpg and <template>-memegen.jpg")
-    http_comparison(options.memegen, options.memegen_python)
+    print(f"# load average {os.getloadavg()[0]:.2f}")
+    if not options.renders_only:
+        http_comparison(options.memegen, options.memegen_python)
     return 0
 
 

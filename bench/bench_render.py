@@ -1,12 +1,18 @@
 """Render cost against the floor Pillow alone needs for the same decode/resize/encode, and the cost of an animated
 template (the animated starter, every frame drawn, under the site's default caps).
 
+The renderer keeps the last pictures resized, layouts fitted and boxes drawn (generator/rendering.py), as a worker
+drawing memes on the same templates has them: render_ms is the same meme again, render_new_text_ms a text never
+drawn before on the kept picture (what a new caption costs), render_nothing_kept_ms a first render.
+
 Run from the repository root: python bench/bench_render.py
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import statistics
 import sys
 import time
@@ -18,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import skimage.data  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from generator import rendering  # noqa: E402
 from generator.rendering import RESAMPLE, render_meme  # noqa: E402
 from memes.layout import TOP_AND_BOTTOM  # noqa: E402
 from memesite.images import open_image  # noqa: E402
@@ -51,6 +58,21 @@ def decode(data: bytes) -> Image.Image:
 def render(data: bytes) -> bytes:
     image = decode(data)
     return render_meme(image, TOP_AND_BOTTOM, LINES, width=WIDTH, format="jpeg", quality=QUALITY)
+
+
+FRESH = itertools.count()
+
+
+def render_new_text(data: bytes) -> bytes:
+    image = decode(data)
+    number = next(FRESH)
+    lines = [f"{line} {number}" for line in LINES]
+    return render_meme(image, TOP_AND_BOTTOM, lines, width=WIDTH, format="jpeg", quality=QUALITY)
+
+
+def render_nothing_kept(data: bytes) -> bytes:
+    with rendering.nothing_kept():
+        return render_new_text(data)
 
 
 def floor(data: bytes) -> bytes:
@@ -115,10 +137,17 @@ def animated_figures() -> None:
 
 
 def main() -> None:
-    render_ms, floor_ms = medians_ms([render, floor], source_jpeg())
+    print(f"# load average {os.getloadavg()[0]:.2f}")
+    render_ms, floor_ms, new_text_ms, cold_ms = medians_ms(
+        [render, floor, render_new_text, render_nothing_kept], source_jpeg()
+    )
     print(f"render_ms_median: {render_ms:.1f} ms")
     print(f"render_floor_ms_median: {floor_ms:.1f} ms")
     print(f"render_to_floor_ratio: {render_ms / floor_ms:.2f} x")
+    print(f"render_new_text_ms_median: {new_text_ms:.1f} ms")
+    print(f"render_new_text_to_floor_ratio: {new_text_ms / floor_ms:.2f} x")
+    print(f"render_nothing_kept_ms_median: {cold_ms:.1f} ms")
+    print(f"render_nothing_kept_to_floor_ratio: {cold_ms / floor_ms:.2f} x", flush=True)
     animated_figures()
 
 

@@ -8,10 +8,14 @@ Nothing is ever drawn on the picture but the text: no watermark.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
 import itertools
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +34,12 @@ ANIMATION_RESAMPLE = Image.Resampling.BILINEAR
 _FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 ANIMATED_FORMATS = {"GIF", "WEBP"}  # the formats an animation stays animated in
 PALETTE_SAMPLE_FRAMES = 8  # frames a GIF's one palette is taken from
+# A worker draws many memes on the same few templates at the same width, often the same text again (a redraw, a
+# share link at another size, a template's example): the last pictures resized and boxes drawn are kept, within
+# a budget of bytes each (a picture or layer over a quarter of it is not kept).
+RESIZED_KEPT_BYTES = 48 * 2**20  # a template at the site's width is 1-3 MB
+LAYERS_KEPT_BYTES = 16 * 2**20  # a box's drawn text is a box-sized RGBA layer, about 0.3 MB at the site's width
+LAYOUTS_KEPT = 256
 
 Word = tuple[Run, ...]
 Token = tuple[Word, bool]  # a word, and whether it follows the one before with no space (inside CJK text)
@@ -175,9 +185,72 @@ def _pillow_format(name: str) -> str:
         raise ValueError(f"unknown output format {name!r}; use jpeg, png, webp or gif") from None
 
 
+class _Kept:
+    """The last results of a costly step, by key, within a budget (of entries, or of bytes with `weigh`), for every
+    thread of the process."""
+
+    def __init__(self, budget: int, weigh=lambda value: 1):
+        self.budget, self.weigh = budget, weigh
+        self.items: OrderedDict = OrderedDict()
+        self.weight = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            kept = self.items.get(key)
+            if kept is None:
+                return None
+            self.items.move_to_end(key)
+            return kept[0]
+
+    def put(self, key, value) -> None:
+        weight = self.weigh(value)
+        if weight > self.budget // 4:
+            return
+        with self.lock:
+            if key in self.items:
+                self.weight -= self.items.pop(key)[1]
+            self.items[key] = (value, weight)
+            self.weight += weight
+            while self.weight > self.budget:
+                self.weight -= self.items.popitem(last=False)[1][1]
+
+
+def _image_bytes(image: Image.Image) -> int:
+    return image.width * image.height * len(image.getbands())
+
+
+_resized = _Kept(RESIZED_KEPT_BYTES, _image_bytes)
+
+
+@contextlib.contextmanager
+def nothing_kept() -> Iterator[None]:
+    """Render as if nothing had been resized, fitted or drawn before (a benchmark of a first render); what was kept
+    is back afterwards."""
+    kept = [_resized, _layers, _layouts]
+    saved = [(store.items, store.weight) for store in kept]
+    for store in kept:
+        store.items, store.weight = OrderedDict(), 0
+    try:
+        yield
+    finally:
+        for store, (items, weight) in zip(kept, saved):
+            store.items, store.weight = items, weight
+
+
 def _resize(image: Image.Image, width: int | None, height: int | None) -> Image.Image:
     # Always returns a new image, so drawing never touches the caller's.
-    return image.resize(_target_size(image.size, width, height), RESAMPLE)
+    size = _target_size(image.size, width, height)
+    if size == image.size:
+        return image.copy()  # what resize() does at the same size
+    # The same pixels (a template, decoded again for each meme) resized to the same size: hashing them costs a
+    # fifth of the Lanczos resize.
+    key = (hashlib.sha256(image.tobytes()).digest(), image.mode, image.size, size)
+    resized = _resized.get(key)
+    if resized is None:
+        resized = image.resize(size, RESAMPLE)
+        _resized.put(key, resized)
+    return resized.copy()
 
 
 def _target_size(size: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:
@@ -208,15 +281,33 @@ def _flatten(image: Image.Image) -> Image.Image:
 # --- one box ----------------------------------------------------------------
 
 
+_layers = _Kept(LAYERS_KEPT_BYTES, lambda drawn: _image_bytes(drawn[0]) if drawn else 1)
+_layouts = _Kept(LAYOUTS_KEPT)
+
+
 def _box_layer(box: TextBox, text: str, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]] | None:
     """The box's text drawn on a transparent layer (turned by its angle), and where its corner goes; None when
-    there is nothing to draw."""
+    there is nothing to draw. Kept for the next render of the same text in the same box at the same size (callers
+    paste the layer, never draw on it)."""
+    key = (box, text, size, fonts.LAYOUT_ENGINE)
+    try:
+        hash(key)
+    except TypeError:  # a box of unusual values (a list for a colour): drawn, not kept
+        return _box_draw(box, text, size)
+    drawn = _layers.get(key)
+    if drawn is None:
+        drawn = _box_draw(box, text, size) or ()
+        _layers.put(key, drawn)
+    return drawn or None
+
+
+def _box_draw(box: TextBox, text: str, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]] | None:
     text = style_text(text, box.style).strip()
     left, top, width, height = _box_pixels(box, size)
     if not text or width < 1 or height < 1:
         return None
     faces = fonts.box_faces(box.font)
-    layout = _fit(_paragraphs(text, faces), faces, width, height)
+    layout = _fit_text(text, faces, width, height)
     # Boxes saved before colours were checked may hold anything: such a colour is white, or the automatic outline.
     fill = ImageColor.getrgb(box.color) if is_colour(box.color) else (255, 255, 255)
     outline = ImageColor.getrgb(box.outline) if is_colour(box.outline) else _outline_for(fill)
@@ -284,19 +375,91 @@ def _breakable(word: str) -> Iterator[tuple[str, bool]]:
 # --- fit and wrap -----------------------------------------------------------
 
 
+def _fit_text(text: str, faces: tuple[Face, ...], width: int, height: int) -> Layout:
+    """_fit for a text, kept per (text, faces, box size): the same caption in another colour, or on another
+    template with a box of the same size, is not fitted again."""
+    key = (text, faces, width, height, fonts.LAYOUT_ENGINE)
+    layout = _layouts.get(key)
+    if layout is None:
+        layout = _fit(_paragraphs(text, faces), faces, width, height)
+        _layouts.put(key, layout)
+    return layout
+
+
 def _fit(paragraphs: list[list[Token]], faces: tuple[Face, ...], width: int, height: int) -> Layout:
-    """Largest font size whose wrapped block fits the box (binary search)."""
-    best = None
+    """Largest font size whose wrapped block fits the box. Measuring the text at one size is what costs: a guess
+    from measuring it once, then a search outward from the guess (two or three sizes measured where a binary search
+    over every size measured seven; the same size, as a smaller size never fits worse)."""
+    low, high = MIN_FONT_SIZE, max(MIN_FONT_SIZE, height)
+    tried: dict[int, Layout | None] = {}
+
+    def fitting(size: int) -> Layout | None:
+        if size not in tried:
+            layout = _layout(paragraphs, faces, size, width, height, last_resort=False)
+            tried[size] = layout if layout is not None and layout.height <= height else None
+        return tried[size]
+
+    guess = min(max(_size_guess(paragraphs, faces, width, height), low), high)
+    # Gallop from the guess to a size that fits (or low - 1: none) and a larger one that does not (or high + 1).
+    step = 1
+    if fitting(guess):
+        fits = guess
+        while fits + step <= high and fitting(fits + step):
+            fits, step = fits + step, step * 2
+        over = min(fits + step, high + 1)
+    else:
+        over = guess
+        while over - step >= low and not fitting(over - step):
+            over, step = over - step, step * 2
+        fits = max(over - step, low - 1)
+    while over - fits > 1:  # then halve the gap
+        size = (fits + over) // 2
+        if fitting(size):
+            fits = size
+        else:
+            over = size
+    # Nothing fits: smallest size, long words broken; the overflow is clipped.
+    return tried.get(fits) or _layout(paragraphs, faces, MIN_FONT_SIZE, width, height, last_resort=True)
+
+
+GUESS_SIZE = 64  # the size the text is measured at for the guess
+
+
+def _size_guess(paragraphs: list[list[Token]], faces: tuple[Face, ...], width: int, height: int) -> int:
+    """The largest size the block would fit at if every length grew in proportion to the size: the words measured
+    once, at GUESS_SIZE; the ink of a line taken as its capitals' (no box measured)."""
+    font = fonts.face_font(faces[0], GUESS_SIZE)
+    words = [[(_word_width(word, GUESS_SIZE), glued) for word, glued in line] for line in paragraphs]
+    space, cap, descent = font.getlength(" "), _cap_height(faces[0], GUESS_SIZE), font.getmetrics()[1]
+
+    def fits(size: int) -> bool:
+        scale, stroke = size / GUESS_SIZE, max(1, round(size / 15))
+        max_width = width - 2 * stroke
+        lines = 0
+        for line in words:
+            lines += 1
+            line_width = None
+            for word_width, glued in line:
+                word_width *= scale
+                if word_width > max_width:
+                    return False
+                gap = 0.0 if glued else space * scale
+                if line_width is not None and line_width + gap + word_width <= max_width:
+                    line_width += gap + word_width
+                else:
+                    lines += line_width is not None
+                    line_width = word_width
+        pitch = round(cap * scale) + round(descent * scale) + 2 * stroke
+        return cap * scale + (lines - 1) * pitch + 2 * stroke <= height
+
     low, high = MIN_FONT_SIZE, max(MIN_FONT_SIZE, height)
     while low <= high:
         size = (low + high) // 2
-        layout = _layout(paragraphs, faces, size, width, height, last_resort=False)
-        if layout is not None and layout.height <= height:
-            best, low = layout, size + 1
+        if fits(size):
+            low = size + 1
         else:
             high = size - 1
-    # Nothing fits: smallest size, long words broken; the overflow is clipped.
-    return best or _layout(paragraphs, faces, MIN_FONT_SIZE, width, height, last_resort=True)
+    return high
 
 
 def _layout(
@@ -318,8 +481,9 @@ def _layout(
     lines = list(itertools.islice(wrapped, max_lines + 1))
     if None in lines or (len(lines) > max_lines and not last_resort):
         return None
-    top, _ = _ink_extent(lines[0], size)
-    _, bottom = _ink_extent(lines[-1], size)
+    top, bottom = _ink_extent(lines[0], size)
+    if len(lines) > 1:
+        _, bottom = _ink_extent(lines[-1], size)
     return Layout(size, stroke, pitch, lines, top - stroke, bottom + stroke)
 
 
@@ -364,7 +528,13 @@ def _cap_height(face: Face, size: int) -> int:
 
 
 def _word_width(word: Word, size: int) -> float:
-    return sum(fonts.face_font(face, size).getlength(text) for text, face in word)
+    return sum(_run_width(text, face, size, fonts.LAYOUT_ENGINE) for text, face in word)
+
+
+@functools.lru_cache(maxsize=8192)
+def _run_width(text: str, face: Face, size: int, engine: ImageFont.Layout) -> float:
+    """A word's advance: captions share their words (THE, WHEN, ME...), and a fit measures each at a few sizes."""
+    return fonts.face_font(face, size).getlength(text)
 
 
 def _break_word(word: Word, size: int, max_width: float) -> Iterator[tuple[Word, float]]:
