@@ -62,6 +62,16 @@ def corpus_records() -> Iterator[CaptionRecord]:
     yield from platform_records()[0]
 
 
+def caption_keep(template: Template, boxes: list[str], *, dataset: str, external_id: str, title: str = "") -> bool:
+    """Keep one caption of a template in the corpus, once: a caption already kept under its dataset and id is left
+    as it was (importing again adds nothing twice). True when it is new."""
+    _, created = Caption.objects.get_or_create(
+        dataset=dataset, external_id=external_id,
+        defaults={"template": template, "boxes": boxes, "title": title[: Caption._meta.get_field("title").max_length]},
+    )  # fmt: skip
+    return created
+
+
 def imported_records() -> Iterator[CaptionRecord]:
     """The imported captions, in the order they were imported; the source's id makes the fixed held-out split
     (data.is_heldout) the same as on the file they came from."""

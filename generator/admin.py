@@ -56,9 +56,17 @@ class TemplateAdmin(admin.ModelAdmin):
         from django.urls import path
 
         from .template_parse_admin import from_meme_view
+        from .template_suggestions_admin import suggestions_view, thumbnail_view
 
-        view = self.admin_site.admin_view(lambda request: from_meme_view(self, request))
-        return [path("from-meme/", view, name="memes_template_from_meme"), *super().get_urls()]
+        def view(function):
+            return self.admin_site.admin_view(lambda request, **kwargs: function(self, request, **kwargs))
+
+        return [
+            path("from-meme/", view(from_meme_view), name="memes_template_from_meme"),
+            path("suggestions/", view(suggestions_view), name="memes_template_suggestions"),
+            path("suggestions/<uuid:key>.jpg", view(thumbnail_view), name="memes_template_suggestion_thumbnail"),
+            *super().get_urls(),
+        ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "tags":  # words separated by commas, not a list in JSON

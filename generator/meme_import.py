@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from captions.models import Caption
+from captions.services import caption_keep
 from memes.models import Template
 from memesite.images import Animation, ImageRejected, normalize_mode, open_image
 from ml.memeparse import parse_meme
@@ -95,11 +95,7 @@ def memes_import(root: Path, *, progress=lambda items: items) -> MemeImportRepor
             report.skipped[name] = f"{template.slug}: no text read"
             continue
         digest = hashlib.sha256(data).hexdigest()
-        _, created = Caption.objects.get_or_create(
-            dataset=DATASET, external_id=digest,
-            defaults={"template": template, "boxes": lines, "title": path.stem[:300]},
-        )  # fmt: skip
-        if created:
+        if caption_keep(template, lines, dataset=DATASET, external_id=digest, title=path.stem):
             report.read += 1
         else:
             report.already += 1

@@ -25,6 +25,10 @@ class Job(models.Model):
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True)
     background = models.ImageField(upload_to="backgrounds/", storage=private_storage, blank=True)
     boxes = models.JSONField(default=list, blank=True, help_text="On the user's own image: where each line goes.")
+    picture_hash = models.CharField(
+        max_length=16, blank=True,
+        help_text="On the user's own image: its perceptual hash (16 hex digits), to find pictures many users caption.",
+    )  # fmt: skip
     parent = models.ForeignKey(Meme, on_delete=models.SET_NULL, null=True, blank=True, related_name="remix_jobs")
     lines = models.JSONField(default=list)
     title = models.CharField(max_length=200, blank=True, help_text="What the caption model writes about (title mode).")

@@ -152,8 +152,13 @@ def job_create(
     if boxes and template is not None:
         raise ValidationError("Boxes go with your own image; a template has its own.")
     boxes = boxes_clean(boxes, len(lines)) if boxes else []
+    picture_hash = ""
     if background is not None and parent is None:
-        background = upload_keep(background)
+        from .template_parse import picture_hash as hash_of  # template_parse builds on this module
+
+        background, picture_hash = upload_keep(background), hash_of(background)
+    elif background is not None:  # a remix: the same picture as its parent's
+        picture_hash = Job.objects.filter(meme=parent).values_list("picture_hash", flat=True).first() or ""
     job_admit(owner)
     job = Job.objects.create(
         owner=owner,
@@ -161,6 +166,7 @@ def job_create(
         template=template,
         background=background or "",
         boxes=boxes,
+        picture_hash=picture_hash,
         parent=parent,
         lines=lines,
         is_public=template is not None if is_public is None else is_public,

@@ -156,11 +156,22 @@ def meme_hash(picture: Image.Image, proposal: Proposal | None = None) -> int:
 
 def template_recognise(picture: Image.Image, hashes: dict | None = None, proposal=None) -> Recognised | None:
     """The known template a meme was made on, or None."""
+    return hash_recognise(meme_hash(picture, proposal), hashes)
+
+
+def hash_recognise(value: int, hashes: dict | None = None) -> Recognised | None:
+    """The known template whose hashes are near a meme's hash (meme_hash), or None."""
     hashes = template_hashes() if hashes is None else hashes
-    match = best_match(meme_hash(picture, proposal), hashes)
+    match = best_match(value, hashes)
     if match is None:
         return None
     return Recognised(Template.objects.get(pk=match.key), match.distance)
+
+
+def picture_hash(upload) -> str:
+    """An uploaded own picture's meme_hash, as its job keeps it (Job.picture_hash: 16 hex digits). ValidationError
+    for a picture that cannot be used."""
+    return f"{meme_hash(_first_frame(upload_open(upload))):016x}"
 
 
 def file_digest(data: bytes) -> str:

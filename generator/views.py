@@ -17,7 +17,7 @@ from memes.models import EXPRESSIONS, Template
 from memes.selectors import memes_visible_to
 from memesite.images import ImageRejected
 
-from . import services, sharing
+from . import services, sharing, template_parse
 from .forms import MemeForm, OwnImageForm, PhotoForm, TitleForm
 from .models import Job
 
@@ -105,7 +105,11 @@ def job(request, job_id):
     # Photo mode: each face found, with the label its owner gave it, if any.
     labelled = services.job_face_labels(job)
     faces = [{**face, "labelled": labelled.get(number)} for number, face in enumerate(job.faces)]
-    return render(request, "generator/job.html", {"job": job, "faces": faces, "expressions": EXPRESSIONS})
+    # An own picture that is a known template's: offer the template, whose boxes and caption model fit it.
+    found = template_parse.hash_recognise(int(job.picture_hash, 16)) if job.picture_hash else None
+    return render(request, "generator/job.html", {
+        "job": job, "faces": faces, "expressions": EXPRESSIONS, "looks_like": found.template if found else None,
+    })  # fmt: skip
 
 
 def _redo(request, job_id, redo, field: str, choices: str):

@@ -169,6 +169,9 @@ MEME_ANIMATION_MAX_SIDE = env.int("MEME_ANIMATION_MAX_SIDE", default=480)
 # (?width=), and how long a render stays in the cache.
 MEME_URL_MAX_WIDTH = env.int("MEME_URL_MAX_WIDTH", default=1600)
 MEME_URL_CACHE_SECONDS = env.int("MEME_URL_CACHE_SECONDS", default=24 * 60 * 60)
+# A picture that this many different users captioned on their own image (near-duplicates, by the perceptual hash
+# templates are recognised with) is offered to staff as a new template (generator.template_suggestions).
+TEMPLATE_SUGGESTION_USERS = env.int("TEMPLATE_SUGGESTION_USERS", default=3)
 
 # Trained caption models, one folder per version (the bundled one stays in ml/captions/pretrained).
 CAPTION_MODELS_DIR = Path(env("CAPTION_MODELS_DIR", default=str(VAR_DIR / "models")))

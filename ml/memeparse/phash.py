@@ -49,6 +49,11 @@ def distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+def distances(query: int, known: np.ndarray) -> np.ndarray:
+    """distance from query to each hash of known (a uint64 array), at once: for comparing many hashes."""
+    return np.bitwise_count(known ^ np.uint64(query))
+
+
 @dataclass(frozen=True)
 class Match:
     key: object

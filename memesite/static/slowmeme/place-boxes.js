@@ -60,10 +60,32 @@
     show();
   });
 
+  // A picture that is a known template's: offer the template (POST /api/templates/recognise/).
+  const offer = form.querySelector(".looks-like");
+  async function recognise(file) {
+    offer.hidden = true;
+    const body = new FormData();
+    body.append("image", file);
+    const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+    try {
+      const headers = { "X-CSRFToken": csrf };
+      const response = await fetch("/api/templates/recognise/", { method: "POST", body, headers });
+      const found = response.ok ? await response.json() : null;
+      if (!found || !found.template) return;
+      const template = await (await fetch("/api/templates/" + found.template + "/")).json();
+      offer.querySelector("strong").textContent = template.name;
+      offer.querySelector("a").href = offer.dataset.make + found.template + "/";
+      offer.hidden = false;
+    } catch (error) {
+      // Only an offer: the page works without it.
+    }
+  }
+
   form.querySelector("input[type=file]").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (!file) return;
     picture.src = URL.createObjectURL(file);
     placer.hidden = false;
+    recognise(file);
   });
 })();
