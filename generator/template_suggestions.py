@@ -34,7 +34,7 @@ from .template_parse import _first_frame, proposal_png, template_create, templat
 
 DATASET = "suggestions"  # the captions' dataset; each keyed by its meme ("meme:<id>")
 THUMBNAIL_SIDE = 240
-_COLUMNS = ("id", "owner_id", "picture_hash", "boxes", "meme_id", "meme__lines", "meme__title", "meme__is_public")
+_COLUMNS = ("id", "owner_id", "picture_hash", "boxes", "meme_id", "meme__lines", "meme__title")
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,16 @@ class Suggestion:
         return len({row["owner_id"] for row in self.memes})
 
     @property
-    def public(self) -> int:
-        return sum(row["meme__is_public"] for row in self.memes)
-
-    @property
     def captions(self) -> list[list[str]]:
         return [row["meme__lines"] for row in self.memes]
 
 
 def own_picture_memes():
-    """The finished memes on users' own pictures whose hash was kept (staff's hidden ones left out), oldest first."""
+    """The finished memes on users' own pictures whose hash was kept, oldest first: only those in the gallery. A
+    picture its owner kept private is never shown to staff nor learned from; staff's hidden ones are left out."""
     return (
-        Job.objects.filter(kind=Meme.Source.MANUAL, template=None, status=Job.Status.SUCCEEDED, meme__is_hidden=False)
+        Job.objects.filter(kind=Meme.Source.MANUAL, template=None, status=Job.Status.SUCCEEDED, meme__is_public=True,
+                           meme__is_hidden=False)
         .exclude(picture_hash="")
         .order_by("created_at", "pk")
         .values(*_COLUMNS)

@@ -51,9 +51,9 @@ def recompressed(seed=1):
     return encoded(picture(seed), "JPEG", quality=45)
 
 
-def caption(user, data: bytes, lines, client_for, boxes=None) -> Job:
+def caption(user, data: bytes, lines, client_for, boxes=None, public=True) -> Job:
     """user uploads data as their own image (the API) with lines; the worker makes the meme."""
-    body = {"image": SimpleUploadedFile("mine.png", data), "lines": lines, "is_public": "true"}
+    body = {"image": SimpleUploadedFile("mine.png", data), "lines": lines, "is_public": "true" if public else "false"}
     if boxes is not None:
         body["boxes"] = json.dumps(boxes)
     answer = client_for(user).post("/api/memes/", body, format="multipart")
@@ -98,6 +98,16 @@ def test_two_users_are_not_enough(users, client_for):
     caption(users[1], resized(), ["TWO AGAIN"], client_for)
     assert suggestions() == []
     assert len(suggestions(min_users=2)) == 1
+
+
+def test_a_picture_kept_private_is_neither_counted_nor_shown(users, client_for):
+    caption(users[0], original(), ["ONE"], client_for)
+    caption(users[1], recompressed(), ["TWO"], client_for)
+    caption(users[2], resized(), ["MY OWN BUSINESS"], client_for, public=False)
+    assert suggestions() == []
+    caption(users[3], resized(), ["FOUR"], client_for)
+    [found] = suggestions()
+    assert found.users == 3 and ["MY OWN BUSINESS"] not in found.captions
 
 
 def test_a_known_templates_picture_is_no_suggestion_and_is_offered_as_that_template(users, client_for):
