@@ -8,7 +8,8 @@ from django.utils.html import format_html
 
 from .experiments import experiment_arms, experiment_stop
 from .learning import run_request
-from .models import Caption, CaptionModelVersion, Experiment, TrainingRun
+from .models import Caption, CaptionModelVersion, Experiment, ScorerVersion, TrainingRun
+from .scoring import scorer_version_activate
 from .services import model_version_activate, model_version_folder
 
 
@@ -70,6 +71,32 @@ class CaptionModelVersionAdmin(admin.ModelAdmin):
         plot_version_comparison(rows, buffer)
         extra_context = {**(extra_context or {}), "comparison": _png(buffer.getvalue(), "versions compared", 800)}
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(ScorerVersion)
+class ScorerVersionAdmin(admin.ModelAdmin):
+    list_display = ("name", "state", "is_active", "heldout_auc", "created_at", "activated_at")
+    list_filter = ("state", "is_active")
+    readonly_fields = ("name", "path", "vectors_path", "base", "state", "gate", "created_at", "activated_at")
+    actions = ["activate"]
+
+    def has_add_permission(self, request):
+        return False  # versions come from the bundle and the learning loop
+
+    @admin.display(description="held-out site pairs: AUC (active then)")
+    def heldout_auc(self, version):
+        gate = version.gate
+        if not gate.get("heldout_pairs"):
+            return "—"
+        return f"{gate['candidate']:.3f} ({gate['active']:.3f}) on {gate['heldout_pairs']} pairs"
+
+    @admin.action(description="Make active (roll back or forward to this scorer)")
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Pick exactly one scorer to make active.", messages.ERROR)
+            return
+        version = scorer_version_activate(queryset.get())
+        self.message_user(request, f"{version.name} is active: workers load it before their next task.")
 
 
 @admin.register(TrainingRun)

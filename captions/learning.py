@@ -1,6 +1,6 @@
 """The learning loop: what people write and like on the site becomes training data; a fine-tuned candidate that
 beats the active caption model on held-out captions is then tried live (captions.experiments), and replaces it
-only if people like its memes more.
+only if people like its memes more. The caption scorer is retrained on the site's votes too (captions.scoring).
 
 The admin imports this module (its "Retrain now" button), so torch, gensim and scipy are imported inside the
 functions that train or judge, which only the ml worker runs.
@@ -25,6 +25,7 @@ from ml.captions.vocab import Vocabulary
 
 from .experiments import experiment_start
 from .models import CaptionModelVersion, TrainingRun
+from .scoring import scorer_retrain
 from .services import (
     imported_records,
     model_version_activate,
@@ -78,8 +79,9 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
     new_records, liked = platform_records()
     replay, fixed = imported_splits()
     if not new_records:
+        taste = scorer_retrain(run.pk)
         weights_refit()
-        return _finish(run, "Nothing new to learn from: no public meme on a template has a caption that counts yet.")
+        return _finish(run, f"Nothing new to learn from: no public meme on a template has a caption that counts yet. {taste}")
 
     active = model_version_active()
     replay = random.Random(run.pk).sample(replay, min(len(replay), REPLAY_MAX, REPLAY_PER_NEW_CAPTION * len(new_records)))
@@ -112,9 +114,11 @@ def run_carry_out(run: TrainingRun) -> TrainingRun:
         candidate.save(update_fields=["state"])
         model_version_activate(candidate)
         verdict = "promoted: it is active now"
+    _run_update(run, progress=0.9, stage="Retraining the caption scorer on the site's votes")
+    taste = scorer_retrain(run.pk)
     _run_update(run, progress=0.95, stage="Refitting the photo ensemble's weights")
     weights_refit()
-    return _finish(run, f"{candidate.name} {verdict}. {candidate.gate['summary']}")
+    return _finish(run, f"{candidate.name} {verdict}. {candidate.gate['summary']} {taste}")
 
 
 def gate_judge(candidate: CaptionModelVersion, active: CaptionModelVersion, templates, *, fixed, liked) -> dict:

@@ -67,6 +67,39 @@ class CaptionModelVersion(models.Model):
         return self.name + (" (active)" if self.is_active else "")
 
 
+class ScorerVersion(models.Model):
+    """A caption scorer (ml.scorer: which of two captions people vote for more): the bundled one, or one the learning
+    loop fine-tuned on the site's votes. It reads the word vectors of the caption model folder it was trained over;
+    one version at a time is active and weighs in title mode's ranking."""
+
+    class State(models.TextChoices):
+        BUNDLED = "bundled", "Bundled: trained on ImgFlip's votes"
+        PROMOTED = "promoted", "Promoted: ranked held-out site pairs better than the active scorer"
+        REJECTED = "rejected", "Rejected: did not rank held-out site pairs better"
+
+    name = models.CharField(max_length=200, unique=True, help_text="The version string the scorer's files carry.")
+    path = models.CharField(max_length=500, help_text="The folder holding the scorer's files.")
+    vectors_path = models.CharField(max_length=500, help_text="The caption model folder whose word vectors it reads.")
+    base = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fine_tunes",
+        help_text="The version this one was fine-tuned from.",
+    )  # fmt: skip
+    state = models.CharField(max_length=10, choices=State.choices, default=State.BUNDLED)
+    gate = models.JSONField(
+        default=dict, blank=True, help_text="Pairwise AUC of this version and the active one on held-out site pairs."
+    )
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scorer")]
+
+    def __str__(self):
+        return self.name + (" (active)" if self.is_active else "")
+
+
 class TrainingRun(models.Model):
     """One turn of the learning loop: collect what people wrote and liked, fine-tune the active caption model,
     judge the candidate on held-out captions, promote or reject it, refit the photo ensemble's weights."""

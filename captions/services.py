@@ -224,13 +224,17 @@ def captions_write(
     clean). Words stream from the first round only, and a candidate stops streaming at the first word the
     word-and-phrase filter objects to; the classifier judges whole candidates."""
     from .experiments import experiment_version_pick
+    from .scoring import taste_for
 
     generator = caption_generator(experiment_version_pick())
     info = template if isinstance(template, TemplateInfo) else template_info(template, templates_known())
+    taste = taste_for(info.slug)
     kept: list[list[str]] = []
     for round_ in range(CAPTION_ROUNDS):
         streaming = _clean_stream(on_word) if on_word is not None and round_ == 0 else None
-        drawn = generator.generate(title, info, n=n, seed=None if seed is None else seed + round_, on_word=streaming)
+        drawn = generator.generate(
+            title, info, n=n, seed=None if seed is None else seed + round_, on_word=streaming, taste=taste
+        )
         reasons = offensive_reasons([" ".join(lines) for lines in drawn])
         kept += [lines for lines, reason in zip(drawn, reasons) if reason is None]
         if len(kept) >= n:

@@ -186,6 +186,15 @@ CAPTION_EXPERIMENT_CONFIDENCE = env.float("CAPTION_EXPERIMENT_CONFIDENCE", defau
 CAPTION_EXPERIMENT_MIN_VOTES = env.int("CAPTION_EXPERIMENT_MIN_VOTES", default=200)
 CAPTION_EXPERIMENT_DAYS = env.float("CAPTION_EXPERIMENT_DAYS", default=14)
 
+# Caption scorers the learning loop fine-tunes on the site's votes, one folder per version (the bundled one stays in
+# ml/scorer/pretrained). Two memes of a template become a training pair once each has SCORER_PAIR_MIN_VOTES votes
+# and their shares of up votes differ clearly; the loop retrains only with SCORER_MIN_PAIRS training pairs, and a
+# retrained scorer replaces the active one only if it ranks at least SCORER_MIN_HELDOUT_PAIRS held-out pairs better.
+SCORER_MODELS_DIR = Path(env("SCORER_MODELS_DIR", default=str(VAR_DIR / "scorers")))
+SCORER_PAIR_MIN_VOTES = env.int("SCORER_PAIR_MIN_VOTES", default=5)
+SCORER_MIN_PAIRS = env.int("SCORER_MIN_PAIRS", default=200)
+SCORER_MIN_HELDOUT_PAIRS = env.int("SCORER_MIN_HELDOUT_PAIRS", default=50)
+
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 # Server processes `runsite --no-worker` starts on one port (one per core; more than one needs REDIS_URL).

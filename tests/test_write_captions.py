@@ -24,10 +24,11 @@ class ScriptedGenerator:
     version = "scripted-1"
 
     def __init__(self, *rounds):
-        self.rounds, self.calls = list(rounds), []
+        self.rounds, self.calls, self.tastes = list(rounds), [], []
 
-    def generate(self, title, template, n=4, seed=None, on_word=None):
+    def generate(self, title, template, n=4, seed=None, on_word=None, taste=None):
         self.calls.append({"title": title, "slug": template.slug, "n": n, "seed": seed})
+        self.tastes.append(taste)
         drawn = self.rounds.pop(0)
         for candidate, boxes in enumerate(drawn):
             for position, line in enumerate(boxes):
@@ -124,6 +125,9 @@ def test_write_captions_json_is_one_object_per_candidate(scripted, template):
         {"template": "grey", "title": "mondays", "boxes": boxes, "model_version": "scripted-1"} for boxes in CLEAN[:2]
     ]
     assert generator.calls == [{"title": "mondays", "slug": "grey", "n": 2, "seed": 5}]
+    # The ranking weighs the active caption scorer (the bundled one): a higher score for captions people like more.
+    [taste] = generator.tastes
+    assert len(taste([["mondays", "again"], ["coffee", "first"]])) == 2
 
 
 def test_write_captions_suggests_close_slugs_for_an_unknown_template(template):

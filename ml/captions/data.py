@@ -50,6 +50,12 @@ class Splits:
 
 
 def read_captions(path: str | Path) -> Iterator[CaptionRecord]:
+    return (record for record, _ in read_caption_rows(path))
+
+
+def read_caption_rows(path: str | Path) -> Iterator[tuple[CaptionRecord, dict]]:
+    """Each captioned meme of an ImgFlip JSON-lines dump (gzip or not): its record (slug lower-case, empty boxes
+    dropped) and its whole row (views, votes...)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as lines:
@@ -66,7 +72,7 @@ def read_captions(path: str | Path) -> Iterator[CaptionRecord]:
             except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise ValueError(f"{path}:{number}: not a caption row ({error})") from error
             if boxes:
-                yield record
+                yield record, row
 
 
 def read_templates(directory: str | Path) -> dict[str, TemplateInfo]:

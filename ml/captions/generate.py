@@ -7,8 +7,9 @@ model; a template it never saw fills all of its boxes), capped by the template's
 MAX_BOX_TOKENS tokens (UNLEARNED_BOX_TOKENS on a template it never learned). Boxes past k stay empty, as people leave them.
 Ranking: the model's own mean log-probability of the candidate, plus the title's presence (a word of the title,
 or failing that the closest word vectors), plus fidelity to the template (how much likelier the caption is under
-the template than under an unknown one), less a penalty for a box that repeats another, then picked greedily for
-variety (few shared word pairs).
+the template than under an unknown one), plus taste when a caption scorer is given (how much people would vote
+for it: ml.scorer, its score less the candidates' mean), less a penalty for a box that repeats another, then picked
+greedily for variety (few shared word pairs).
 Candidates with blocked words or that the safety checks flag are never shown (safety.py)."""
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .data import CaptionRecord, TemplateInfo
 from .model import CaptionModel, pick_device
 from .safety import offensive_reasons
 from .storage import read_model
-from .text import BOX, SEP, is_content_word, split_boxes, tokenize
+from .text import BOX, SEP, caption_tokens, is_content_word, split_boxes, tokenize
 from .vocab import Vocabulary
 
 MAX_BOX_TOKENS = 24
@@ -40,8 +41,12 @@ NUCLEUS_CANDIDATES = 100  # the nucleus is looked for among the likeliest 100 wo
 # Ranking weights: per-token log-probability (nats), title presence (0–1), fidelity (nats per token), variety.
 LIKELIHOOD_WEIGHT, TITLE_WEIGHT, FIDELITY_WEIGHT, VARIETY_WEIGHT = 1.0, 1.0, 0.5, 1.0
 REPEATED_BOX_PENALTY = 1.0
+# Taste: the scorer's score difference is a log-odds that people vote for one caption more than another; half of it
+# weighs a clear preference (a 2:1 odds is 0.35) about as much as a caption's title presence.
+TASTE_WEIGHT = 0.5
 FORMAT_SCORE = 2.0  # fidelity of a caption that takes up an unlearned template's own words (weighted as the rest)
 OnWord = Callable[[int, str], None]
+Taste = Callable[[Sequence[Sequence[str]]], Sequence[float]]  # candidates' boxes -> scores (higher: voted for more)
 
 
 @dataclass
@@ -108,6 +113,7 @@ class CaptionGenerator:
         seed: int | None = None,
         on_word: OnWord | None = None,
         rank: bool = True,
+        taste: Taste | None = None,
     ) -> list[list[str]]:
         """n captions, each a list of template.n_boxes box texts (some may be empty, see the module's doc).
         `drawn` candidates are sampled and the best n shown (rank=False: the first n drawn, as sampled).
@@ -122,7 +128,7 @@ class CaptionGenerator:
             drawn_now = self._sample(title, template, max(drawn, n), temperature, top_p, generator, layout_generator)
             fresh = self._fresh(drawn_now, seen_texts)
             if rank:
-                self._score(fresh, title, template)
+                self._score(fresh, title, template, taste)
             shown = _pick(shown + fresh, n, rank)
             if len(shown) >= n:
                 break
@@ -231,7 +237,7 @@ class CaptionGenerator:
                 log_probs[row, repeats] = -torch.inf
         return log_probs
 
-    def _score(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> None:
+    def _score(self, candidates: list[Candidate], title: str, template: TemplateInfo, taste: Taste | None = None) -> None:
         """Each candidate's ranking score (see the module's doc)."""
         if not candidates:
             return
@@ -239,8 +245,10 @@ class CaptionGenerator:
         title_words = {_stem(word) for word in content}
         title_ids = [self.vocab.index[word] for word in content if word in self.vocab.index]
         fidelity = self._fidelity(candidates, title, template)
+        liked = [float(s) for s in taste([c.boxes for c in candidates])] if taste else [0.0] * len(candidates)
+        mean_liked = sum(liked) / len(liked)
         vectors = self.unit_vectors
-        for candidate, lift in zip(candidates, fidelity):
+        for candidate, lift, like in zip(candidates, fidelity, liked):
             presence = 0.0
             if title_words:
                 words = {_stem(t) for t in candidate.tokens}
@@ -253,7 +261,21 @@ class CaptionGenerator:
             written = [box for box in candidate.boxes if box]
             repeated = len(set(written)) < len(written)  # "wifi / wifi": a box that says what another said
             candidate.score = (LIKELIHOOD_WEIGHT * candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
-                               - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
+                               + TASTE_WEIGHT * (like - mean_liked) - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
+
+    @torch.no_grad()
+    def rank_scores(self, title: str, template: TemplateInfo, captions: Sequence[Sequence[str]], taste: Taste | None = None) -> list[float]:
+        """The ranking score generate() would give these captions (anyone's: people's, another model's) for a title."""
+        template = self.known(template)
+        records = [CaptionRecord(template.slug, tuple(box for box in boxes if box.strip()), title) for boxes in captions]
+        batch = collate([self.encoder.example(record, template) for record in records], self.vocab).to(self.device)
+        real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
+        log_probs = torch.where(real, self.model.token_log_probs(batch), 0.0).sum(1).tolist()
+        candidates = []
+        for record, boxes, log_prob in zip(records, captions, log_probs):
+            candidates.append(Candidate(caption_tokens(record.boxes)[:-1], log_prob, list(boxes)))
+        self._score(candidates, title, template, taste)
+        return [candidate.score for candidate in candidates]
 
     def _fidelity(self, candidates: list[Candidate], title: str, template: TemplateInfo) -> list[float]:
         """Per token, how much likelier each caption is under its template than under an unknown one. A template
