@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from .experiments import experiment_arms, experiment_stop
 from .learning import run_request
 from .models import Caption, CaptionModelVersion, Experiment, ScorerVersion, TrainingRun
-from .scoring import scorer_version_activate
 from .services import model_version_activate, model_version_folder
 
 
@@ -95,7 +94,7 @@ class ScorerVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Pick exactly one scorer to make active.", messages.ERROR)
             return
-        version = scorer_version_activate(queryset.get())
+        version = model_version_activate(queryset.get())
         self.message_user(request, f"{version.name} is active: workers load it before their next task.")
 
 

@@ -32,7 +32,27 @@ class Caption(models.Model):
         return " / ".join(self.boxes)
 
 
-class CaptionModelVersion(models.Model):
+class Version(models.Model):
+    """A trained model in a folder, maybe fine-tuned from another; one version of a kind is active at a time."""
+
+    path = models.CharField(max_length=500, help_text="The folder holding the model's files.")
+    base = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fine_tunes",
+        help_text="The version this one was fine-tuned from.",
+    )  # fmt: skip
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name + (" (active)" if self.is_active else "")
+
+
+class CaptionModelVersion(Version):
     """A trained caption model: its files live in a folder; exactly one version is active at a time."""
 
     class State(models.TextChoices):
@@ -42,32 +62,20 @@ class CaptionModelVersion(models.Model):
         REJECTED = "rejected", "Rejected: did not beat the active model"
 
     name = models.CharField(max_length=100, unique=True, help_text="The version string the model files carry.")
-    path = models.CharField(max_length=500, help_text="The folder holding the model's files.")
     head = models.CharField(max_length=20, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
-    base = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fine_tunes",
-        help_text="The version this one was fine-tuned from.",
-    )  # fmt: skip
     state = models.CharField(max_length=10, choices=State.choices, default=State.TRAINED)
     gate = models.JSONField(
         default=dict, blank=True, help_text="Perplexities of this version and the active one on the gate's held-out sets."
     )
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Version.Meta):
         constraints = [
             models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_caption_model"),
         ]
 
-    def __str__(self):
-        return self.name + (" (active)" if self.is_active else "")
 
-
-class ScorerVersion(models.Model):
+class ScorerVersion(Version):
     """A caption scorer (ml.scorer: which of two captions people vote for more): the bundled one, or one the learning
     loop fine-tuned on the site's votes. It reads the word vectors of the caption model folder it was trained over;
     one version at a time is active and weighs in title mode's ranking."""
@@ -78,26 +86,14 @@ class ScorerVersion(models.Model):
         REJECTED = "rejected", "Rejected: did not rank held-out site pairs better"
 
     name = models.CharField(max_length=200, unique=True, help_text="The version string the scorer's files carry.")
-    path = models.CharField(max_length=500, help_text="The folder holding the scorer's files.")
     vectors_path = models.CharField(max_length=500, help_text="The caption model folder whose word vectors it reads.")
-    base = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fine_tunes",
-        help_text="The version this one was fine-tuned from.",
-    )  # fmt: skip
     state = models.CharField(max_length=10, choices=State.choices, default=State.BUNDLED)
     gate = models.JSONField(
         default=dict, blank=True, help_text="Pairwise AUC of this version and the active one on held-out site pairs."
     )
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Version.Meta):
         constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scorer")]
-
-    def __str__(self):
-        return self.name + (" (active)" if self.is_active else "")
 
 
 class TrainingRun(models.Model):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from memes.models import IN_GALLERY, Meme
 
 from .models import ScorerVersion
-from .services import BUNDLED_MODEL_DIR, _stored_path, is_held_out
+from .services import BUNDLED_MODEL_DIR, _stored_path, is_held_out, model_version_activate
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,6 @@ def scorer_version_register(scorer_dir: Path, vectors_dir: Path, **fields) -> Sc
     return version
 
 
-@transaction.atomic
-def scorer_version_activate(version: ScorerVersion) -> ScorerVersion:
-    ScorerVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
-    version.is_active, version.activated_at = True, timezone.now()
-    version.save(update_fields=["is_active", "activated_at"])
-    return version
-
-
 def scorer_version_active() -> ScorerVersion | None:
     """The scorer title mode weighs now; on a fresh site the bundled one, registered on first use (None when the
     checkout has none)."""
@@ -62,7 +54,7 @@ def scorer_version_active() -> ScorerVersion | None:
             version = ScorerVersion.objects.select_for_update().filter(is_active=True).first()
             if version is None:
                 bundled = scorer_version_register(BUNDLED_SCORER_DIR, BUNDLED_MODEL_DIR, state=ScorerVersion.State.BUNDLED)
-                version = scorer_version_activate(bundled)
+                version = model_version_activate(bundled)
     return version
 
 
@@ -156,5 +148,5 @@ def scorer_retrain(run_id: int) -> str:
     held = f"held-out pairs {len(heldout_pairs)}" + (f", AUC {auc['candidate']:.3f} vs active {auc['active']:.3f}" if heldout_pairs else "")
     if not passed:
         return f"Scorer {version.name} rejected ({held}): the active scorer stays."
-    scorer_version_activate(version)
+    model_version_activate(version)
     return f"Scorer {version.name} promoted ({len(train_pairs)} training pairs, {held})."

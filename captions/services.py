@@ -23,7 +23,7 @@ from ml.captions import aliases
 from ml.captions.data import CaptionRecord, TemplateInfo
 from ml.captions.safety import UnfitCaptions, listed_reason, offensive_reasons
 
-from .models import Caption, CaptionModelVersion
+from .models import Caption, CaptionModelVersion, Version
 
 if TYPE_CHECKING:  # torch: imported where a caption is written, so the web process never loads it
     from ml.captions.generate import CaptionGenerator, OnWord
@@ -149,8 +149,9 @@ def model_version_folder(version: CaptionModelVersion) -> Path:
 
 
 @transaction.atomic
-def model_version_activate(version: CaptionModelVersion) -> CaptionModelVersion:
-    CaptionModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+def model_version_activate(version: Version) -> Version:
+    """Make a version (a caption model's, a scorer's) the active one of its kind."""
+    type(version).objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
     version.is_active, version.activated_at = True, timezone.now()
     version.save(update_fields=["is_active", "activated_at"])
     return version
