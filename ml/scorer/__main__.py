@@ -163,11 +163,11 @@ def run_rerank(args) -> None:
         print(f"\n{name}: {len(pairs):,} pairs among {len(indexes):,} memes\n| taste weight | accuracy | AUC |\n|---|---|---|")
         for weight, row in pairs_with_taste(ranking, tastes, pairs).items():
             print(f"| {weight} | {row['accuracy']:.3f} | {row['auc']:.3f} |")
-    effect = generation_effect(generator, scorer, sheet=args.sheet)
-    print("\nprompt titles, same seeds, without -> with taste:")
-    print(f"  first caption changed: {effect['first_caption_changed']:.0%} of {effect['prompts']}")
-    print(f"  scorer's score of the first caption: {effect['scorer_score_without']:.3f} -> {effect['scorer_score_with']:.3f}")
-    print(f"  title use: {effect['title_use_without']:.1%} -> {effect['title_use_with']:.1%}")
+    effect = generation_effect(generator, scorer, weights=(0.5, 1.0), sheet=args.sheet)
+    print("\nprompt titles, same seeds, by taste weight\n| taste weight | first caption changed | scorer's score of it | title use |")
+    print("|---|---|---|---|")
+    for weight, row in effect.items():
+        print(f"| {weight} | {row['first_caption_changed']:.0%} of {row['prompts']} | {row['scorer_score']:.3f} | {row['title_use']:.1%} |")
 
 
 def _subsample(pairs, max_memes):

@@ -37,28 +37,36 @@ def pairs_with_taste(ranking: np.ndarray, tastes: np.ndarray, pairs: Sequence[Pa
     return {weight: pair_metrics(ranking + weight * tastes, pairs) for weight in weights}
 
 
-def generation_effect(generator: CaptionGenerator, scorer: Scorer, seed: int = 0, sheet: Path | None = None) -> dict:
-    """The prompt titles drawn with the same seeds without and with the taste term."""
+def generation_effect(generator: CaptionGenerator, scorer: Scorer, weights: Sequence[float] = (TASTE_WEIGHT,),
+                      seed: int = 0, sheet: Path | None = None) -> dict[float, dict]:  # fmt: skip
+    """The prompt titles drawn with the same seeds without the taste term and with it at each weight (the scorer's
+    scores scaled, so that generate's TASTE_WEIGHT weighs them as `weight` would)."""
     prompts = title_prompts(generator.templates, seed)
-    plain, tasteful, rows = [], [], []
+    firsts: dict[float, list[list[str]]] = {0.0: [], **{weight: [] for weight in weights}}
     for index, prompt in enumerate(prompts):
         template = generator.templates[prompt.template]
-        taste = lambda captions, slug=prompt.template: scorer.score_batch(slug, captions)  # noqa: E731
-        without = generator.generate(prompt.title, template, n=PER_PROMPT, seed=index)
-        with_taste = generator.generate(prompt.title, template, n=PER_PROMPT, seed=index, taste=taste)
-        plain.append((prompt, without[0]))
-        tasteful.append((prompt, with_taste[0]))
-        rows.append(f"| {prompt.title} | {prompt.template} | {' / '.join(without[0])} | {' / '.join(with_taste[0])} |")
-    score = lambda shown: float(np.mean(scorer.score_many([(p.template, boxes) for p, boxes in shown])))  # noqa: E731
+        for weight, shown in firsts.items():
+            taste = None
+            if weight:
+                scale = weight / TASTE_WEIGHT
+                taste = lambda captions, slug=prompt.template, scale=scale: [  # noqa: E731
+                    scale * score for score in scorer.score_batch(slug, captions)
+                ]
+            shown.append(generator.generate(prompt.title, template, n=PER_PROMPT, seed=index, taste=taste)[0])
+    mean_score = lambda shown: float(np.mean(scorer.score_many([(p.template, b) for p, b in zip(prompts, shown)])))  # noqa: E731
     effect = {
-        "prompts": len(prompts),
-        "first_caption_changed": sum(a[1] != b[1] for a, b in zip(plain, tasteful)) / max(len(prompts), 1),
-        "scorer_score_without": score(plain),
-        "scorer_score_with": score(tasteful),
-        "title_use_without": title_use([(p.title, boxes) for p, boxes in plain]),
-        "title_use_with": title_use([(p.title, boxes) for p, boxes in tasteful]),
+        weight: {
+            "prompts": len(prompts),
+            "first_caption_changed": sum(a != b for a, b in zip(firsts[0.0], shown)) / max(len(prompts), 1),
+            "scorer_score": mean_score(shown),
+            "title_use": title_use([(p.title, boxes) for p, boxes in zip(prompts, shown)]),
+        }
+        for weight, shown in firsts.items()
     }
     if sheet:
-        header = ["| title | template | without taste | with taste |", "|---|---|---|---|"]
-        sheet.write_text("\n".join(header + rows) + "\n")
+        rows = [f"| title | template | {' | '.join(f'taste weight {w}' for w in firsts)} |", "|---|---|" + "---|" * len(firsts)]
+        for index, prompt in enumerate(prompts):
+            cells = " | ".join(" / ".join(shown[index]) for shown in firsts.values())
+            rows.append(f"| {prompt.title} | {prompt.template} | {cells} |")
+        sheet.write_text("\n".join(rows) + "\n")
     return effect

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ml.captions.data import CaptionRecord, TemplateInfo
-from ml.captions.generate import Candidate, CaptionGenerator, _nucleus_draw, _pick
+from ml.captions.generate import TASTE_WEIGHT, Candidate, CaptionGenerator, _nucleus_draw, _pick
 from ml.captions.text import BOX
 from ml.captions.training import TrainConfig, train
 from ml.captions.vocab import Vocabulary
@@ -180,3 +180,18 @@ def test_ranking_shows_the_best_and_varies_them():
     b = Candidate(["mondays", "again"], -1.0, ["mondays again"], score=2.0)
     assert _pick([b, a_again, a], 2, rank=True) == [a, b]
     assert _pick([b, a_again, a], 2, rank=False) == [b, a_again]
+
+
+def test_taste_ranks_the_captions_people_would_like_first(generator):
+    """A scorer's taste (here: for the caption the plain ranking put last of all those drawn) moves that caption to
+    the top; rank_scores gives any caption the same terms, taste entering less the candidates' mean."""
+    plain = generator.generate("my pet", TEMPLATES["pets"], n=12, drawn=12, seed=2)
+    likes_last = lambda captions: [100.0 * (list(boxes) == plain[-1]) for boxes in captions]  # noqa: E731
+    tasteful = generator.generate("my pet", TEMPLATES["pets"], n=12, drawn=12, seed=2, taste=likes_last)
+    assert plain[0] != plain[-1] and tasteful[0] == plain[-1]
+    assert sorted(map(tuple, tasteful)) == sorted(map(tuple, plain))  # the same candidates, ranked otherwise
+    captions = [plain[-1], plain[0]]
+    without = generator.rank_scores("my pet", TEMPLATES["pets"], captions)
+    with_taste = generator.rank_scores("my pet", TEMPLATES["pets"], captions, likes_last)
+    assert with_taste[0] - without[0] == pytest.approx(50.0 * TASTE_WEIGHT, rel=1e-4)
+    assert with_taste[1] - without[1] == pytest.approx(-50.0 * TASTE_WEIGHT, rel=1e-4)
