@@ -8,8 +8,8 @@ MAX_BOX_TOKENS tokens (UNLEARNED_BOX_TOKENS on a template it never learned). Box
 Ranking: the model's own mean log-probability of the candidate, plus the title's presence (a word of the title,
 or failing that the closest word vectors), plus fidelity to the template (how much likelier the caption is under
 the template than under an unknown one), plus taste when a caption scorer is given (how much people would vote
-for it: ml.scorer, its score less the candidates' mean), less a penalty for a box that repeats another, then picked
-greedily for variety (few shared word pairs).
+for it: ml.scorer, its score less the mean of the candidates that fill as many boxes), less a penalty for a box
+that repeats another, then picked greedily for variety (few shared word pairs).
 Candidates with blocked words or that the safety checks flag are never shown (safety.py)."""
 from __future__ import annotations
 
@@ -245,10 +245,9 @@ class CaptionGenerator:
         title_words = {_stem(word) for word in content}
         title_ids = [self.vocab.index[word] for word in content if word in self.vocab.index]
         fidelity = self._fidelity(candidates, title, template)
-        liked = [float(s) for s in taste([c.boxes for c in candidates])] if taste else [0.0] * len(candidates)
-        mean_liked = sum(liked) / len(liked)
+        liked = _taste_terms(taste, candidates) if taste else [0.0] * len(candidates)
         vectors = self.unit_vectors
-        for candidate, lift, like in zip(candidates, fidelity, liked):
+        for candidate, lift, taste_term in zip(candidates, fidelity, liked):
             presence = 0.0
             if title_words:
                 words = {_stem(t) for t in candidate.tokens}
@@ -261,7 +260,7 @@ class CaptionGenerator:
             written = [box for box in candidate.boxes if box]
             repeated = len(set(written)) < len(written)  # "wifi / wifi": a box that says what another said
             candidate.score = (LIKELIHOOD_WEIGHT * candidate.log_prob / candidate.n_tokens + TITLE_WEIGHT * presence + FIDELITY_WEIGHT * lift
-                               + TASTE_WEIGHT * (like - mean_liked) - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
+                               + TASTE_WEIGHT * taste_term - REPEATED_BOX_PENALTY * repeated)  # fmt: skip
 
     @torch.no_grad()
     def rank_scores(self, title: str, template: TemplateInfo, captions: Sequence[Sequence[str]], taste: Taste | None = None) -> list[float]:
@@ -361,6 +360,16 @@ def _nucleus_draw(log_probs: Tensor, temperature: float, top_p: float, generator
     before = probs.cumsum(-1) - probs  # mass of the words ranked above each word
     probs = torch.where(before < top_p, probs, 0.0)
     return ids.gather(1, torch.multinomial(probs, 1, generator=generator)).squeeze(1)
+
+
+def _taste_terms(taste: Taste, candidates: list[Candidate]) -> list[float]:
+    """Each candidate's taste score less the mean of the candidates that fill as many boxes: taste reorders
+    captions of one layout and never trades the layout drawn from the template's own (the ImgFlip scorer likes
+    fewer boxes, "brace yourselves mondays are coming" over "brace yourselves / mondays are coming")."""
+    scores = [float(score) for score in taste([c.boxes for c in candidates])]
+    layouts = [sum(bool(box) for box in c.boxes) for c in candidates]
+    means = {k: sum(s for s, n in zip(scores, layouts) if n == k) / layouts.count(k) for k in set(layouts)}
+    return [score - means[k] for score, k in zip(scores, layouts)]
 
 
 def _pick(candidates: list[Candidate], n: int, rank: bool) -> list[Candidate]:

@@ -53,13 +53,15 @@ class Meme:
         return self.record.meme_id
 
 
-# ImgFlip's talk of its own votes, points and streams: it draws votes there, and means nothing on another site.
+# ImgFlip's talk of itself (its votes, points, streams, front page, memes about memes): it draws votes there, and
+# means nothing on another site; a scorer that learned it ranks "upvote all the memes!" first.
 VOTE_TALK = frozenset("imgflip imgflippers upvote upvotes upvoted upvoting downvote downvotes downvoted points "
-                      "submission submissions featured leaderboard stream streams".split())
+                      "submission submissions featured leaderboard stream streams frontpage meme memes".split())
 
 
 def talks_about_votes(meme: Meme) -> bool:
-    return any(VOTE_TALK.intersection(tokenize(box)) for box in meme.boxes)
+    words = [word for box in meme.boxes for word in tokenize(box)]
+    return bool(VOTE_TALK.intersection(words)) or ("front", "page") in zip(words, words[1:])
 
 
 def without_vote_talk(memes: Iterable[Meme]) -> list[Meme]:

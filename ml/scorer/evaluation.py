@@ -21,7 +21,11 @@ def differences(scores: np.ndarray, pairs: Sequence[Pair]) -> np.ndarray:
 
 def pair_metrics(scores: np.ndarray, pairs: Sequence[Pair]) -> dict[str, float]:
     """Accuracy, AUC and counts of `pairs` (indexes into `scores`)."""
-    diff = differences(scores, pairs)
+    return difference_metrics(differences(scores, pairs), pairs)
+
+
+def difference_metrics(diff: np.ndarray, pairs: Sequence[Pair]) -> dict[str, float]:
+    """Accuracy, AUC and counts from each pair's score difference (better − worse)."""
     if not len(diff):
         return {"accuracy": float("nan"), "auc": float("nan"), "pairs": 0, "memes": 0}
     accuracy = float(np.mean((diff > 0) + 0.5 * (diff == 0)))

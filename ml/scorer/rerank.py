@@ -2,7 +2,8 @@
 the ranking's terms), measured two ways:
 
 - on people's captions: the ranking score of each held-out meme's caption (for its own title), with and without the
-  taste term, as a predictor of the held-out pairs (which of two captions people voted for more);
+  taste term, as a predictor of the held-out pairs (which of two captions people voted for more; taste only
+  between two captions that fill as many boxes, as generate() weighs it);
 - on the model's captions: the prompt titles (ml.captions.prompts), each on a few prompt templates, drawn with the
   same seeds with and without the taste term: how often the shown caption changes, the scorer's score of the shown
   ones, title use; and a sheet of both side by side to read."""
@@ -18,7 +19,7 @@ from ml.captions.evaluation import PER_PROMPT, title_prompts, title_use
 from ml.captions.generate import TASTE_WEIGHT, CaptionGenerator
 
 from .data import Meme, Pair
-from .evaluation import pair_metrics
+from .evaluation import difference_metrics, differences
 from .scorer import Scorer
 
 
@@ -31,10 +32,13 @@ def ranking_scores(generator: CaptionGenerator, memes: Sequence[Meme]) -> np.nda
     return scores
 
 
-def pairs_with_taste(ranking: np.ndarray, tastes: np.ndarray, pairs: Sequence[Pair],
+def pairs_with_taste(ranking: np.ndarray, tastes: np.ndarray, memes: Sequence[Meme], pairs: Sequence[Pair],
                      weights: Sequence[float] = (0.0, 0.25, TASTE_WEIGHT, 1.0, 2.0)) -> dict[float, dict]:  # fmt: skip
-    """Pair metrics of ranking + weight × taste (the candidates' mean taste cancels in a pair's difference)."""
-    return {weight: pair_metrics(ranking + weight * tastes, pairs) for weight in weights}
+    """Pair metrics of the ranking with weight × taste, as generate() weighs it: only between captions that fill as
+    many boxes (for two of other layouts, taste says nothing)."""
+    same_layout = np.array([len(memes[p.better].boxes) == len(memes[p.worse].boxes) for p in pairs], dtype=bool)
+    base, taste = differences(ranking, pairs), differences(tastes, pairs) * same_layout
+    return {weight: difference_metrics(base + weight * taste, pairs) for weight in weights}
 
 
 def generation_effect(generator: CaptionGenerator, scorer: Scorer, weights: Sequence[float] = (TASTE_WEIGHT,),

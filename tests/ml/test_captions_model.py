@@ -182,16 +182,30 @@ def test_ranking_shows_the_best_and_varies_them():
     assert _pick([b, a_again, a], 2, rank=False) == [b, a_again]
 
 
+def filled(boxes) -> int:
+    return sum(bool(box) for box in boxes)
+
+
 def test_taste_ranks_the_captions_people_would_like_first(generator):
-    """A scorer's taste (here: for the caption the plain ranking put last of all those drawn) moves that caption to
-    the top; rank_scores gives any caption the same terms, taste entering less the candidates' mean."""
+    """A scorer's taste (here: for the caption the plain ranking put last among those of its layout) moves that
+    caption to the top; rank_scores gives any caption the same terms, taste entering less its layout's mean."""
     plain = generator.generate("my pet", TEMPLATES["pets"], n=12, drawn=12, seed=2)
-    likes_last = lambda captions: [100.0 * (list(boxes) == plain[-1]) for boxes in captions]  # noqa: E731
-    tasteful = generator.generate("my pet", TEMPLATES["pets"], n=12, drawn=12, seed=2, taste=likes_last)
-    assert plain[0] != plain[-1] and tasteful[0] == plain[-1]
+    target = next(c for c in reversed(plain) if sum(filled(o) == filled(c) for o in plain) > 1)
+    likes = lambda captions: [100.0 * (list(boxes) == target) for boxes in captions]  # noqa: E731
+    tasteful = generator.generate("my pet", TEMPLATES["pets"], n=12, drawn=12, seed=2, taste=likes)
+    assert plain[0] != target and tasteful[0] == target
     assert sorted(map(tuple, tasteful)) == sorted(map(tuple, plain))  # the same candidates, ranked otherwise
-    captions = [plain[-1], plain[0]]
-    without = generator.rank_scores("my pet", TEMPLATES["pets"], captions)
-    with_taste = generator.rank_scores("my pet", TEMPLATES["pets"], captions, likes_last)
+    other = next(c for c in plain if c != target and filled(c) == filled(target))
+    without = generator.rank_scores("my pet", TEMPLATES["pets"], [target, other])
+    with_taste = generator.rank_scores("my pet", TEMPLATES["pets"], [target, other], likes)
     assert with_taste[0] - without[0] == pytest.approx(50.0 * TASTE_WEIGHT, rel=1e-4)
     assert with_taste[1] - without[1] == pytest.approx(-50.0 * TASTE_WEIGHT, rel=1e-4)
+
+
+def test_taste_never_trades_the_layout():
+    """Captions that fill different numbers of boxes are not compared by taste: each is its layout's only one."""
+    from ml.captions.generate import _taste_terms
+
+    one, two, two_again = (Candidate([], -1.0, boxes) for boxes in (["a b", ""], ["a", "b"], ["c", "d"]))
+    terms = _taste_terms(lambda captions: [5.0, 1.0, 3.0], [one, two, two_again])
+    assert terms == [0.0, -1.0, 1.0]

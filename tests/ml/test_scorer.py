@@ -189,3 +189,13 @@ def test_fine_tuning_learns_what_the_site_votes_for_and_keeps_the_template_rows(
     tuned = Scorer(model, scorer.vocab, templates, scorer.config)
     assert tuned.prefer("t", ["my cat", "coffee again"], ["my cat", "monday again"]) > max(0.7, before)
     assert scorer.model is not model  # the scorer it started from is unchanged
+
+
+def test_imgflips_talk_of_itself_is_recognised():
+    from ml.scorer.data import talks_about_votes, without_vote_talk
+
+    talk = [meme(1, ["UPVOTE if you agree"], 100, 1), meme(2, ["made the front page", "again"], 100, 1),
+            meme(3, ["one does not simply", "make MEMES"], 100, 1)]  # fmt: skip
+    plain = [meme(4, ["one does not simply", "walk into mordor"], 100, 1), meme(5, ["page one", "front door"], 100, 1)]
+    assert all(map(talks_about_votes, talk)) and not any(map(talks_about_votes, plain))
+    assert without_vote_talk(talk + plain) == plain
