@@ -76,7 +76,7 @@ def test_a_scorer_that_learned_the_sites_taste_is_promoted_and_title_mode_weighs
     assert active.state == ScorerVersion.State.PROMOTED
     assert active.gate["candidate"] > active.gate["active"] and active.gate["heldout_pairs"] >= 10
     after = preference(scoring.scorer_loaded())
-    assert after > before + 0.15
+    assert after > before + 0.1
     taste = scoring.taste_for("pets")
     liked, disliked = taste([["my boss", f"{LIKED} again"], ["my boss", f"{DISLIKED} again"]])
     assert liked > disliked

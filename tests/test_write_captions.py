@@ -39,7 +39,7 @@ class ScriptedGenerator:
 
 
 @pytest.fixture
-def scripted(monkeypatch):
+def scripted(monkeypatch, db):  # the active model and any live experiment are looked up
     def install(*rounds, known=None):
         generator = ScriptedGenerator(*rounds)
         monkeypatch.setattr(caption_services, "caption_generator", lambda version=None: generator)

@@ -163,7 +163,7 @@ def run_rerank(args) -> None:
         print(f"\n{name}: {len(pairs):,} pairs among {len(indexes):,} memes\n| taste weight | accuracy | AUC |\n|---|---|---|")
         for weight, row in pairs_with_taste(ranking, tastes, memes, pairs).items():
             print(f"| {weight} | {row['accuracy']:.3f} | {row['auc']:.3f} |")
-    effect = generation_effect(generator, scorer, weights=(0.5, 1.0), sheet=args.sheet)
+    effect = generation_effect(generator, scorer, weights=(0.25, 0.5, 1.0), sheet=args.sheet)
     print("\nprompt titles, same seeds, by taste weight\n| taste weight | first caption changed | scorer's score of it | title use |")
     print("|---|---|---|---|")
     for weight, row in effect.items():

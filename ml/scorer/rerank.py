@@ -33,7 +33,7 @@ def ranking_scores(generator: CaptionGenerator, memes: Sequence[Meme]) -> np.nda
 
 
 def pairs_with_taste(ranking: np.ndarray, tastes: np.ndarray, memes: Sequence[Meme], pairs: Sequence[Pair],
-                     weights: Sequence[float] = (0.0, 0.25, TASTE_WEIGHT, 1.0, 2.0)) -> dict[float, dict]:  # fmt: skip
+                     weights: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0)) -> dict[float, dict]:  # fmt: skip
     """Pair metrics of the ranking with weight × taste, as generate() weighs it: only between captions that fill as
     many boxes (for two of other layouts, taste says nothing)."""
     same_layout = np.array([len(memes[p.better].boxes) == len(memes[p.worse].boxes) for p in pairs], dtype=bool)
