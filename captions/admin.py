@@ -16,6 +16,15 @@ def _png(data: bytes, alt: str, width: int = 600) -> str:
     return format_html('<img src="data:image/png;base64,{}" alt="{}" width="{}">', base64.b64encode(data).decode(), alt, width)
 
 
+def _activate_one(model_admin, request, queryset) -> None:
+    """The version picked (a caption model's, a scorer's) made active."""
+    if queryset.count() != 1:
+        model_admin.message_user(request, "Pick exactly one version to make active.", messages.ERROR)
+        return
+    version = model_version_activate(queryset.get())
+    model_admin.message_user(request, f"{version.name} is active: workers load it before their next task.")
+
+
 @admin.register(Caption)
 class CaptionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "template", "dataset", "votes", "views")
@@ -49,11 +58,7 @@ class CaptionModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Make active (roll back or forward to this version)")
     def activate(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Pick exactly one version to make active.", messages.ERROR)
-            return
-        version = model_version_activate(queryset.get())
-        self.message_user(request, f"{version.name} is active: workers load it before their next task.")
+        _activate_one(self, request, queryset)
 
     def changelist_view(self, request, extra_context=None):
         """Above the list: every version's perplexity on the held-out sets, oldest first."""
@@ -91,11 +96,7 @@ class ScorerVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Make active (roll back or forward to this scorer)")
     def activate(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Pick exactly one scorer to make active.", messages.ERROR)
-            return
-        version = model_version_activate(queryset.get())
-        self.message_user(request, f"{version.name} is active: workers load it before their next task.")
+        _activate_one(self, request, queryset)
 
 
 @admin.register(TrainingRun)

@@ -3,6 +3,7 @@ on them, and the new one replaces it only if it ranks held-out pairs better; tit
 scorer."""
 
 import pytest
+from django.test import Client
 
 from captions import scoring
 from captions.models import ScorerVersion
@@ -91,3 +92,24 @@ def test_a_scorer_that_ranks_held_out_pairs_worse_is_rejected(few_pairs_needed):
     assert rejected.state == ScorerVersion.State.REJECTED and not rejected.is_active
     assert rejected.gate["candidate"] < rejected.gate["active"]
     assert scoring.scorer_version_active() == bundled
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_see_every_scorer_version_and_roll_back(few_pairs_needed):
+    voted_memes(240)
+    bundled = scoring.scorer_version_active()
+    scoring.scorer_retrain(run_id=9)
+    promoted = scoring.scorer_version_active()
+    assert promoted != bundled
+    staff = make_user("root", is_staff=True, is_superuser=True)
+    page = signed_in(staff).get("/admin/captions/scorerversion/")
+    assert page.status_code == 200 and bundled.name in page.content.decode() and "pairs" in page.content.decode()
+    answer = signed_in(staff).post("/admin/captions/scorerversion/", {"action": "activate", "_selected_action": [bundled.pk]})
+    assert answer.status_code == 302 and scoring.scorer_version_active() == bundled
+    voter = make_user("voter")
+    assert signed_in(voter).get("/admin/captions/scorerversion/").status_code == 302  # to the admin's log-in
