@@ -9,6 +9,7 @@ ranks the held-out memes' pairs (services.is_held_out: the same fixed fifth the 
 torch is imported inside the functions that load or train, which only the ml worker runs.
 """
 
+import json
 import logging
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from memes.models import IN_GALLERY, Meme
 
 from .models import ScorerVersion
-from .services import BUNDLED_MODEL_DIR, _stored_path, is_held_out, model_version_activate
+from .services import BUNDLED_MODEL_DIR, is_held_out, model_version_activate, stored_path
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,9 @@ def _folder(path: str) -> Path:
 
 def scorer_version_register(scorer_dir: Path, vectors_dir: Path, **fields) -> ScorerVersion:
     """Record a scorer folder (trained over the caption model folder vectors_dir) in the registry."""
-    import json
-
     name = json.loads((scorer_dir / "config.json").read_text())["version"]
     version, _ = ScorerVersion.objects.update_or_create(
-        name=name, defaults={"path": _stored_path(scorer_dir), "vectors_path": _stored_path(vectors_dir), **fields}
+        name=name, defaults={"path": stored_path(scorer_dir), "vectors_path": stored_path(vectors_dir), **fields}
     )
     return version
 

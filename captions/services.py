@@ -130,7 +130,7 @@ def model_version_register(model_dir: Path) -> CaptionModelVersion:
     version, _ = CaptionModelVersion.objects.update_or_create(
         name=config["version"],
         defaults={
-            "path": _stored_path(model_dir),
+            "path": stored_path(model_dir),
             "head": config.get("head", ""),
             "metrics": json.loads(metrics_file.read_text()) if metrics_file.exists() else {},
         },
@@ -138,7 +138,7 @@ def model_version_register(model_dir: Path) -> CaptionModelVersion:
     return version
 
 
-def _stored_path(model_dir: Path) -> str:
+def stored_path(model_dir: Path) -> str:
     """Folders inside the project are stored relative to it, so a moved checkout keeps its models."""
     model_dir = model_dir.resolve()
     return str(model_dir.relative_to(settings.BASE_DIR) if model_dir.is_relative_to(settings.BASE_DIR) else model_dir)
@@ -176,7 +176,7 @@ def _bundled_version_name() -> str:
 
 
 def _bundle_replaced(version: CaptionModelVersion) -> bool:
-    return version.path == _stored_path(BUNDLED_MODEL_DIR) and version.name != _bundled_version_name()
+    return version.path == stored_path(BUNDLED_MODEL_DIR) and version.name != _bundled_version_name()
 
 
 class _LoadedModel:
