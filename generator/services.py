@@ -120,7 +120,12 @@ def upload_keep(upload) -> ContentFile:
     """An upload as it is stored: its pixels alone, upright (the EXIF orientation applied), without what a camera
     writes beside them (where, when, with what), under an unguessable name rather than the uploader's own. A
     ValidationError says why it cannot be used."""
-    data, extension = pixels_only(upload_open(upload, max_frames=settings.MEME_ANIMATION_MAX_FRAMES))
+    return picture_keep(upload_open(upload, max_frames=settings.MEME_ANIMATION_MAX_FRAMES))
+
+
+def picture_keep(picture: Image.Image | Animation) -> ContentFile:
+    """upload_keep for an upload already opened (upload_open with the animation's frames)."""
+    data, extension = pixels_only(picture)
     return ContentFile(data, name=f"{secrets.token_urlsafe(16)}.{extension}")
 
 
@@ -156,7 +161,8 @@ def job_create(
     if background is not None and parent is None:
         from .template_parse import picture_hash as hash_of  # template_parse builds on this module
 
-        background, picture_hash = upload_keep(background), hash_of(background)
+        picture = upload_open(background, max_frames=settings.MEME_ANIMATION_MAX_FRAMES)  # decoded once, for both
+        background, picture_hash = picture_keep(picture), hash_of(picture)
     elif background is not None:  # a remix: the same picture as its parent's
         picture_hash = Job.objects.filter(meme=parent).values_list("picture_hash", flat=True).first() or ""
     job_admit(owner)

@@ -168,10 +168,10 @@ def hash_recognise(value: int, hashes: dict | None = None) -> Recognised | None:
     return Recognised(Template.objects.get(pk=match.key), match.distance)
 
 
-def picture_hash(upload) -> str:
-    """An uploaded own picture's meme_hash, as its job keeps it (Job.picture_hash: 16 hex digits). ValidationError
-    for a picture that cannot be used."""
-    return f"{meme_hash(_first_frame(upload_open(upload))):016x}"
+def picture_hash(picture: Image.Image | Animation) -> str:
+    """An own picture's meme_hash (an animation's first frame), as its job keeps it (Job.picture_hash: 16 hex
+    digits)."""
+    return f"{meme_hash(_first_frame(picture)):016x}"
 
 
 def file_digest(data: bytes) -> str:

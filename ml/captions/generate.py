@@ -268,9 +268,7 @@ class CaptionGenerator:
         """The ranking score generate() would give these captions (anyone's: people's, another model's) for a title."""
         template = self.known(template)
         records = [CaptionRecord(template.slug, tuple(box for box in boxes if box.strip()), title) for boxes in captions]
-        batch = collate([self.encoder.example(record, template) for record in records], self.vocab).to(self.device)
-        real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
-        log_probs = torch.where(real, self.model.token_log_probs(batch), 0.0).sum(1).tolist()
+        log_probs, _ = self.caption_log_probs(records, {template.slug: template})
         candidates = []
         for record, boxes, log_prob in zip(records, captions, log_probs):
             candidates.append(Candidate(caption_tokens(record.boxes)[:-1], log_prob, list(boxes)))
@@ -300,6 +298,25 @@ class CaptionGenerator:
         return [(c.log_prob - float(w)) / c.n_tokens for c, w in zip(candidates, without)]
 
     # --- scoring -------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def caption_log_probs(
+        self, records: Sequence[CaptionRecord], templates: Mapping[str, TemplateInfo] | None = None,
+        batch_size: int = 128, max_len: int | None = None,
+    ) -> tuple[list[float], list[int]]:  # fmt: skip
+        """Each record's caption log-probability (nats, its END included) for its title and template, and its
+        token count; templates as log_likelihood takes them."""
+        known = {**(templates or {}), **self.templates}
+        sums, lengths = [], []
+        for start in range(0, len(records), batch_size):
+            chunk = records[start : start + batch_size]
+            examples = [self.encoder.example(r, known.get(r.template) or TemplateInfo.from_slug(r.template), max_len)
+                        for r in chunk]  # fmt: skip
+            batch = collate(examples, self.vocab).to(self.device)
+            real = torch.arange(batch.targets.shape[1], device=self.device) < batch.lengths.unsqueeze(1)
+            sums += torch.where(real, self.model.token_log_probs(batch), 0.0).sum(1).tolist()
+            lengths += batch.lengths.tolist()
+        return sums, lengths
+
     @torch.no_grad()
     def log_likelihood(
         self,

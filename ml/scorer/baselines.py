@@ -3,9 +3,8 @@ and any setting are chosen on validation pairs, never on held-out ones.
 
 - length: the caption's number of tokens (the scorer's tokens, boxes joined);
 - likelihood: the caption model's mean log-probability per token (its END included) of the caption under the
-  template, with an empty title (the corpus's titles are the posters', not the caption's); the model's own
-  CaptionModel.token_log_probs over its Encoder's examples, one caption per row, so every meme gets its own figure
-  (CaptionGenerator.log_likelihood sums over all the records it is given);
+  template, with an empty title (the corpus's titles are the posters', not the caption's):
+  CaptionGenerator.caption_log_probs, one figure per meme (log_likelihood sums over all the records it is given);
 - bag of words: scikit-learn logistic regression without intercept on the difference of the two captions' binary
   word and word-pair counts (CountVectorizer on the caption model's tokens), trained on the training pairs, C chosen
   on validation pairs; a meme's score is its counts times the weights."""
@@ -14,13 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ml.captions.batches import collate
-from ml.captions.data import CaptionRecord, TemplateInfo
+from ml.captions.data import CaptionRecord
 from ml.captions.generate import CaptionGenerator
 from ml.captions.text import caption_tokens
 
@@ -32,24 +29,11 @@ def length_scores(memes: Sequence[Meme]) -> np.ndarray:
     return np.array([len(caption_tokens(meme.boxes)) - 1 for meme in memes], dtype=np.float64)
 
 
-@torch.no_grad()
 def likelihood_scores(generator: CaptionGenerator, memes: Sequence[Meme], batch_size: int = 128) -> np.ndarray:
     """Mean log-probability per token of each meme's caption under the caption model (empty title)."""
-    model, encoder = generator.model, generator.encoder
-    out = np.zeros(len(memes))
-    order = sorted(range(len(memes)), key=lambda i: len(memes[i].boxes) * 100 + sum(len(b) for b in memes[i].boxes))
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        examples = []
-        for i in chunk:
-            meme = memes[i]
-            template = generator.templates.get(meme.template) or TemplateInfo.from_slug(meme.template)
-            examples.append(encoder.example(CaptionRecord(meme.template, meme.boxes, ""), template, max_len=48))
-        batch = collate(examples, generator.vocab).to(generator.device)
-        real = torch.arange(batch.targets.shape[1]) < batch.lengths.unsqueeze(1)
-        log_probs = torch.where(real, model.token_log_probs(batch), 0.0).sum(1) / batch.lengths
-        out[chunk] = log_probs.cpu().numpy()
-    return out
+    records = [CaptionRecord(meme.template, meme.boxes, "") for meme in memes]
+    sums, lengths = generator.caption_log_probs(records, batch_size=batch_size, max_len=48)
+    return np.array(sums) / np.array(lengths)
 
 
 def oriented(scores: np.ndarray, validation_scores: np.ndarray, validation_pairs: Sequence[Pair]) -> tuple[np.ndarray, int]:
