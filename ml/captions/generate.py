@@ -174,6 +174,9 @@ class CaptionGenerator:
         size = len(vocab)
         copy_targets = torch.where(sources[0] == vocab.unk, size + torch.arange(sources.shape[1], device=self.device), sources[0])
         copyable = model.copyable(sources, mask[:1])[0]
+        # Each copyable position's column in the extended vocabulary, once (a word may stand at two positions).
+        copy_columns, copy_column_of = torch.unique(copy_targets[copyable], return_inverse=True)
+        unwritten = torch.full((n, sources.shape[1]), -torch.inf, device=self.device)  # OOV copy slots, no vocab mass
         targets_k = self._box_targets(template, n, layout_generator)
         max_box = MAX_BOX_TOKENS if template.slug in self.encoder.template_rows else UNLEARNED_BOX_TOKENS
         words = torch.full((n,), vocab.end, device=self.device)
@@ -181,21 +184,24 @@ class CaptionGenerator:
         box_len = torch.zeros(n, dtype=torch.long, device=self.device)
         log_prob = [0.0] * n
         tokens: list[list[int]] = [[] for _ in range(n)]
+        written = torch.empty((n, 0), dtype=torch.long, device=self.device)  # the writing rows' tokens so far
         # The candidates still writing: a finished one leaves the batch, so the longest caption does not make
         # every other row pay for its last steps.
         writing = list(range(n))
         for _ in range(int(targets_k.max()) * (MAX_BOX_TOKENS + 1)):
             vocab_lp, gen_lp, copy_lp, attention, state = model.step(template_vec, memory, mask, words, state)
-            probs = torch.zeros(len(writing), size + sources.shape[1], device=self.device)
-            probs[:, :size] = (vocab_lp + gen_lp.unsqueeze(1)).exp()
-            probs.index_add_(1, copy_targets[copyable], attention[:, copyable] * copy_lp.exp().unsqueeze(1))
-            log_probs = probs.clamp_min(1e-30).log()
-            log_probs = self._constrain(log_probs, boxes_done, box_len, targets_k, [tokens[i] for i in writing], max_box)
+            # In log space: p_gen · p_vocab for every word, and the copy mass added on the few copied columns only.
+            log_probs = torch.cat([vocab_lp + gen_lp.unsqueeze(1), unwritten[: len(writing)]], dim=1)
+            copied = attention[:, copyable] * copy_lp.exp().unsqueeze(1)
+            mass = torch.zeros(len(writing), len(copy_columns), device=self.device).index_add_(1, copy_column_of, copied)
+            log_probs[:, copy_columns] = torch.logaddexp(log_probs[:, copy_columns], mass.log())
+            log_probs = self._constrain(log_probs, boxes_done, box_len, targets_k, written, max_box)
             chosen = _nucleus_draw(log_probs, temperature, top_p, generator)
             chosen_log_probs = log_probs.gather(1, chosen.unsqueeze(1)).squeeze(1).tolist()
             for row, (index, word) in enumerate(zip(writing, chosen.tolist())):
                 tokens[index].append(word)
                 log_prob[index] += chosen_log_probs[row]
+            written = torch.cat([written, chosen.unsqueeze(1)], dim=1)
             is_box = chosen == vocab.box
             boxes_done, box_len = boxes_done + is_box.long(), torch.where(is_box, 0, box_len + 1)
             going = chosen != vocab.end
@@ -206,6 +212,7 @@ class CaptionGenerator:
                 keep = going.nonzero().flatten()
                 writing = [writing[i] for i in keep.tolist()]
                 words, boxes_done, box_len, targets_k = words[keep], boxes_done[keep], box_len[keep], targets_k[keep]
+                written = written[keep]
                 memory, mask, template_vec = memory[keep], mask[keep], template_vec[keep]
                 state = tuple(s[:, keep] for s in state)
         candidates = []
@@ -219,7 +226,7 @@ class CaptionGenerator:
         texts = split_boxes(tokens)[: max(1, n_boxes)]
         return texts + [""] * (max(1, n_boxes) - len(texts))
 
-    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, targets_k: Tensor, tokens, max_box: int) -> Tensor:
+    def _constrain(self, log_probs: Tensor, boxes_done: Tensor, box_len: Tensor, targets_k: Tensor, written: Tensor, max_box: int) -> Tensor:
         """Mask what must not be written: banned words; BOX except to start a box that is due, END except after
         the last box; nothing but the separator once a box is full; a word just written (repetition guard),
         or one that would repeat a word pair of this caption."""
@@ -232,10 +239,14 @@ class CaptionGenerator:
         log_probs[:, [vocab.box, vocab.end]] = -torch.inf
         log_probs[box_len >= max_box] = -torch.inf
         log_probs[rows, separator] = torch.where(box_len == 0, -torch.inf, separator_score)
-        for row, written in enumerate(tokens):
-            if written and written[-1] != vocab.box:
-                repeats = [written[-1]] + [b for a, b in zip(written, written[1:]) if a == written[-1] and b != vocab.box]
-                log_probs[row, repeats] = -torch.inf
+        if written.shape[1]:
+            last = written[:, -1]
+            in_box = last != vocab.box
+            log_probs[rows[in_box], last[in_box]] = -torch.inf
+            # Every word that followed the last word before, within a box: writing it would repeat that pair.
+            row, position = ((written[:, :-1] == last.unsqueeze(1)) & in_box.unsqueeze(1)).nonzero(as_tuple=True)
+            following = written[row, position + 1]
+            log_probs[row[following != vocab.box], following[following != vocab.box]] = -torch.inf
         return log_probs
 
     def _score(self, candidates: list[Candidate], title: str, template: TemplateInfo, taste: Taste | None = None) -> None:

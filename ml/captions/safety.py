@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 # Picked by measurement (45 ordinary meme lines full of trigger words and 20 offensive ones, in the tests; 20,000
 # random ImgFlip captions): at 0.5 the classifier flags 8 of the ordinary lines ("kill the bugs" scores 0.54) and
 # 9.5% of the captions, at 0.7 3 lines and 6.1%, at 0.9 one ("i hate mondays", 0.91) and 3.4%, at 0.95 none and
@@ -261,15 +263,24 @@ def _phrases(words: list[str]) -> Iterable[str]:
 
 
 @functools.cache
-def _classifier():
-    """alt-profanity-check's vectorizer and model, unpickled on first use (about a second): importing its module
+def _classifier() -> tuple:
+    """alt-profanity-check's vectorizer, and its model (five LinearSVCs, each with a sigmoid calibration, averaged:
+    scikit-learn's CalibratedClassifierCV) as plain arrays: the model's predict_proba spends ~10 ms a call checking
+    its input, against ~0.1 ms for the arithmetic. Unpickled on first use (about a second): importing the module
     loads them."""
     from profanity_check import profanity_check
 
-    return profanity_check.vectorizer, profanity_check.model
+    members = profanity_check.model.calibrated_classifiers_
+    weights = np.stack([member.estimator.coef_[0] for member in members], axis=1)  # (features, members)
+    intercepts = np.array([member.estimator.intercept_[0] for member in members])
+    slopes = np.array([member.calibrators[0].a_ for member in members])
+    offsets = np.array([member.calibrators[0].b_ for member in members])
+    return profanity_check.vectorizer, weights, intercepts, slopes, offsets
 
 
 def classifier_probabilities(texts: Sequence[str]) -> list[float]:
-    """The classifier's probability that each text is offensive."""
-    vectorizer, model = _classifier()
-    return model.predict_proba(vectorizer.transform(list(texts)))[:, 1].tolist()
+    """The classifier's probability that each text is offensive: each member's decision value through its sigmoid
+    (p = 1 / (1 + exp(a·d + b))), averaged over the members, as CalibratedClassifierCV.predict_proba does."""
+    vectorizer, weights, intercepts, slopes, offsets = _classifier()
+    decisions = vectorizer.transform(list(texts)) @ weights + intercepts
+    return (1.0 / (1.0 + np.exp(slopes * decisions + offsets))).mean(axis=1).tolist()

@@ -127,3 +127,11 @@ def test_the_classifier_loads_on_first_use_not_on_import():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "1"]
+
+
+def test_the_classifier_gives_the_probabilities_of_its_scikit_learn_model():
+    from profanity_check import profanity_check
+
+    lines = ORDINARY + OFFENSIVE_LANGUAGE + ["", "i hate mondays", "zzzz " * 200]
+    expected = profanity_check.model.predict_proba(profanity_check.vectorizer.transform(lines))[:, 1]
+    assert safety.classifier_probabilities(lines) == pytest.approx(expected.tolist(), abs=1e-9)
