@@ -265,8 +265,8 @@ def _phrases(words: list[str]) -> Iterable[str]:
 @functools.cache
 def _classifier() -> tuple:
     """alt-profanity-check's vectorizer, and its model (five LinearSVCs, each with a sigmoid calibration, averaged:
-    scikit-learn's CalibratedClassifierCV) as plain arrays: the model's predict_proba spends ~10 ms a call checking
-    its input, against ~0.1 ms for the arithmetic. Unpickled on first use (about a second): importing the module
+    scikit-learn's CalibratedClassifierCV) as plain arrays: its predict_proba spends ~3 ms a call checking
+    its input, against ~0.5 ms for this whole call. Unpickled on first use (about a second): importing the module
     loads them."""
     from profanity_check import profanity_check
 
