@@ -25,7 +25,7 @@ from torch import Tensor
 from .batches import Encoder, batches, collate, source_tokens, template_tokens
 from .blocklist import is_blocked
 from .data import CaptionRecord, TemplateInfo
-from .model import CaptionModel, pick_device
+from .model import CaptionModel, DecodingStep, pick_device
 from .safety import offensive_reasons
 from .storage import read_model
 from .text import BOX, SEP, caption_tokens, is_content_word, split_boxes, tokenize
@@ -81,6 +81,7 @@ class CaptionGenerator:
         # Never written: the unknown word (a title's own rare words come by copying), the separator, blocked words.
         banned = [vocab.unk, vocab.sep] + [i for i, w in enumerate(vocab.words) if self._blocked_word(w)]
         self.banned = torch.tensor(banned, device=device)
+        self.step = DecodingStep(model)
         # For the ranking's "close to the title" term: unit word vectors, computed once, not per request.
         with torch.no_grad():
             self.unit_vectors = F.normalize(model.embedding.weight, dim=1)
@@ -168,7 +169,7 @@ class CaptionGenerator:
         row = torch.tensor([self.encoder.template_rows.get(template.slug, model.unknown_template)], device=self.device)
         memory, mask, template_vec, state = model.encode(row, sources, segments, torch.tensor([sources.shape[1]]))
         memory, mask, template_vec = memory.expand(n, -1, -1), mask.expand(n, -1), template_vec.expand(n, -1)
-        state = tuple(s.expand(-1, n, -1).contiguous() for s in state)
+        state = tuple(s[0].expand(n, -1).contiguous() for s in state)
         # The extended vocabulary: the words, then one slot per source position for the copy of a word the
         # vocabulary lacks (the title's rare words); copies of known words go to their own ids.
         size = len(vocab)
@@ -176,7 +177,6 @@ class CaptionGenerator:
         copyable = model.copyable(sources, mask[:1])[0]
         # Each copyable position's column in the extended vocabulary, once (a word may stand at two positions).
         copy_columns, copy_column_of = torch.unique(copy_targets[copyable], return_inverse=True)
-        unwritten = torch.full((n, sources.shape[1]), -torch.inf, device=self.device)  # OOV copy slots, no vocab mass
         targets_k = self._box_targets(template, n, layout_generator)
         max_box = MAX_BOX_TOKENS if template.slug in self.encoder.template_rows else UNLEARNED_BOX_TOKENS
         words = torch.full((n,), vocab.end, device=self.device)
@@ -189,9 +189,9 @@ class CaptionGenerator:
         # every other row pay for its last steps.
         writing = list(range(n))
         for _ in range(int(targets_k.max()) * (MAX_BOX_TOKENS + 1)):
-            vocab_lp, gen_lp, copy_lp, attention, state = model.step(template_vec, memory, mask, words, state)
-            # In log space: p_gen · p_vocab for every word, and the copy mass added on the few copied columns only.
-            log_probs = torch.cat([vocab_lp + gen_lp.unsqueeze(1), unwritten[: len(writing)]], dim=1)
+            # In log space: p_gen · p_vocab for every word (the copy slots of words the vocabulary lacks have none),
+            # and the copy mass added on the few copied columns only.
+            log_probs, copy_lp, attention, state = self.step(template_vec, memory, mask, words, state, sources.shape[1])
             copied = attention[:, copyable] * copy_lp.exp().unsqueeze(1)
             mass = torch.zeros(len(writing), len(copy_columns), device=self.device).index_add_(1, copy_column_of, copied)
             log_probs[:, copy_columns] = torch.logaddexp(log_probs[:, copy_columns], mass.log())
@@ -214,7 +214,7 @@ class CaptionGenerator:
                 words, boxes_done, box_len, targets_k = words[keep], boxes_done[keep], box_len[keep], targets_k[keep]
                 written = written[keep]
                 memory, mask, template_vec = memory[keep], mask[keep], template_vec[keep]
-                state = tuple(s[:, keep] for s in state)
+                state = tuple(s[keep] for s in state)
         candidates = []
         for ids, total in zip(tokens, log_prob):
             words_out = [vocab.words[i] if i < size else source_words[i - size] for i in ids[:-1]]

@@ -116,23 +116,6 @@ class CaptionModel(nn.Module):
         real = torch.arange(batch.targets.shape[1], device=log_probs.device) < batch.lengths.unsqueeze(1)
         return -log_probs[real], batch.weights.unsqueeze(1).expand_as(real)[real]
 
-    def step(self, template: Tensor, memory: Tensor, mask: Tensor, words: Tensor, state):
-        """One decoding step for a batch: the last words (B,) -> (vocabulary log-probabilities (B, V),
-        log p_gen (B,), log(1 − p_gen) (B,), attention (B, S), state). The LSTM cell is written out: for one
-        step, nn.LSTM's own call costs more than its arithmetic on a CPU."""
-        vectors = self.embedding(words)
-        h, c = state[0][0], state[1][0]
-        gates = F.linear(torch.cat([vectors, template], dim=-1), self.decoder.weight_ih_l0, self.decoder.bias_ih_l0)
-        gates = gates + F.linear(h, self.decoder.weight_hh_l0, self.decoder.bias_hh_l0)
-        i, f, g, o = gates.chunk(4, dim=-1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
-        attention, context = self._attend(h.unsqueeze(1), memory, mask)
-        attention, context = attention[:, 0], context[:, 0]
-        features = torch.tanh(self.output(torch.cat([h, context, template], dim=-1)))
-        gate = self.copy_gate(torch.cat([h, context, vectors], dim=-1)).squeeze(-1)
-        return self.head.log_prob(features), F.logsigmoid(gate), F.logsigmoid(-gate), attention, (h.unsqueeze(0), c.unsqueeze(0))
-
     @classmethod
     def from_config(cls, vectors: Tensor, n_templates: int, config: Mapping) -> "CaptionModel":
         return cls(
@@ -144,6 +127,58 @@ class CaptionModel(nn.Module):
             dropout=config["dropout"],
             cutoffs=config.get("cutoffs"),
         )
+
+
+class DecodingStep:
+    """The decoder's step for generation (the arithmetic of CaptionModel._decode for one word), with the weights
+    laid out once for the small batches of decoding: the LSTM cell's two products fused into one, the adaptive
+    head's first products (its shortlist and its clusters' projections) fused into one, every matrix transposed
+    and contiguous. A generation step is mostly these products on a dozen rows, and on a CPU that layout takes
+    1.5 ms a step where nn.Module calls took 2.3 (the same values to float rounding). Built from a model that no
+    longer trains: it keeps its own copy of the weights."""
+
+    def __init__(self, model: CaptionModel):
+        decoder, head = model.decoder, model.head
+        with torch.no_grad():
+            self.embedding = model.embedding.weight.detach()
+            self.cell = torch.cat([decoder.weight_ih_l0, decoder.weight_hh_l0], dim=1).t().contiguous()
+            self.cell_bias = (decoder.bias_ih_l0 + decoder.bias_hh_l0).detach()
+            self.attention = model.attention.weight.t().contiguous()
+            self.output = model.output.weight.t().contiguous()
+            self.output_bias = model.output.bias.detach()
+            self.copy_gate = model.copy_gate.weight.t().contiguous()
+            self.copy_gate_bias = model.copy_gate.bias.detach()
+            self.first = torch.cat([head.head.weight] + [cluster[0].weight for cluster in head.tail]).t().contiguous()
+            self.clusters = [cluster[1].weight.t().contiguous() for cluster in head.tail]
+        self.first_sizes = [head.head.out_features] + [cluster[0].out_features for cluster in head.tail]
+        self.shortlist, self.cutoffs = head.shortlist_size, head.cutoffs
+
+    def __call__(self, template: Tensor, memory: Tensor, mask: Tensor, words: Tensor, state: tuple[Tensor, Tensor],
+                 extra_columns: int = 0):  # fmt: skip
+        """The last words (B,) and the LSTM state ((B, H), (B, H)) -> (log p_gen + log p_vocab (B, V + extra_columns),
+        the extra columns -inf; log(1 − p_gen) (B,); attention (B, S); state)."""
+        vectors = self.embedding[words]
+        h, c = state
+        gates = torch.addmm(self.cell_bias, torch.cat([vectors, template, h], dim=1), self.cell)
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        scores = torch.bmm(memory, (h @ self.attention).unsqueeze(2)).squeeze(2)
+        attention = torch.softmax(scores.masked_fill(~mask, -torch.inf), dim=1)
+        context = torch.bmm(attention.unsqueeze(1), memory).squeeze(1)
+        features = torch.tanh(torch.addmm(self.output_bias, torch.cat([h, context, template], dim=1), self.output))
+        gate = torch.addmm(self.copy_gate_bias, torch.cat([h, context, vectors], dim=1), self.copy_gate).squeeze(1)
+        shortlist, *projections = (features @ self.first).split(self.first_sizes, dim=1)
+        # The shortlist's softmax also gives each cluster's log-probability (its columns past the shortlist).
+        head = torch.log_softmax(shortlist, dim=1) + F.logsigmoid(gate).unsqueeze(1)
+        log_probs = head.new_empty((len(words), self.cutoffs[-1] + extra_columns))
+        log_probs[:, : self.shortlist] = head[:, : self.shortlist]
+        for index, (projection, weights) in enumerate(zip(projections, self.clusters)):
+            start, stop = self.cutoffs[index], self.cutoffs[index + 1]
+            cluster = torch.log_softmax(projection @ weights, dim=1)
+            torch.add(cluster, head[:, self.shortlist + index].unsqueeze(1), out=log_probs[:, start:stop])
+        log_probs[:, self.cutoffs[-1] :] = -torch.inf
+        return log_probs, F.logsigmoid(-gate), attention, (h, c)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:

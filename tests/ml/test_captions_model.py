@@ -5,6 +5,7 @@ import random
 import pytest
 import torch
 
+from ml.captions.batches import collate
 from ml.captions.data import CaptionRecord, TemplateInfo
 from ml.captions.generate import TASTE_WEIGHT, Candidate, CaptionGenerator, _nucleus_draw, _pick
 from ml.captions.text import BOX
@@ -108,26 +109,43 @@ def test_template_conditioning_shows_in_the_words(generator):
 
 def test_the_next_word_distribution_is_the_whole_mixture(generator):
     """Vocabulary and copy together sum to one: sampling draws from the model's true distribution."""
-    model = generator.model
     sources, segments, _ = generator._source("my dog", TEMPLATES["pets"])
-    memory, mask, template, state = model.encode(torch.tensor([0]), sources, segments, torch.tensor([sources.shape[1]]))
     with torch.no_grad():
-        vocab_lp, gen_lp, copy_lp, attention, _ = model.step(template, memory, mask, torch.tensor([generator.vocab.end]), state)
-    total = gen_lp.exp() * vocab_lp.exp().sum() + copy_lp.exp() * attention.sum()
+        memory, mask, template, (h, c) = generator.model.encode(torch.tensor([0]), sources, segments, torch.tensor([sources.shape[1]]))
+        state = (h[0], c[0])
+        log_probs, copy_lp, attention, _ = generator.step(template, memory, mask, torch.tensor([generator.vocab.end]), state, 3)
+    assert torch.isneginf(log_probs[:, -3:]).all()  # the extra columns (copy slots) have no vocabulary mass
+    total = log_probs.exp().sum() + copy_lp.exp() * attention.sum()
     assert torch.allclose(total, torch.ones(1), atol=1e-5)
+
+
+def test_the_decoding_step_gives_the_probabilities_the_model_was_trained_on(generator):
+    """Step by step, the generator's fused step gives each word of a caption the log-probability that the model's
+    own teacher-forced pass (training's, scoring's) gives it."""
+    record = CaptionRecord("pets", ("my dog on friday", "sleeps all day"), "dog life")
+    batch = collate([generator.encoder.example(record, TEMPLATES["pets"])], generator.vocab)
+    with torch.no_grad():
+        expected = generator.model.token_log_probs(batch)[0]
+        memory, mask, template, (h, c) = generator.model.encode(batch.templates, batch.sources, batch.segments, batch.source_lengths)
+        state, stepped = (h[0], c[0]), []
+        for word, target in zip(batch.inputs[0], batch.targets[0]):
+            log_probs, copy_lp, attention, state = generator.step(template, memory, mask, word.view(1), state)
+            copied = attention[0, (batch.sources[0] == target) & generator.model.copyable(batch.sources, mask)[0]].sum()
+            stepped.append(torch.logaddexp(log_probs[0, target], copy_lp[0] + copied.log()))
+    assert torch.allclose(torch.stack(stepped), expected, atol=1e-4)
 
 
 def test_a_title_word_outside_the_vocabulary_can_be_copied(generator, monkeypatch):
     """The copy writes the title's own word where the vocabulary has none (an extended-vocabulary slot)."""
-    step = generator.model.step
+    step = generator.step
 
-    def copies_the_title(template, memory, mask, words, state):
-        vocab_lp, _, _, attention, state = step(template, memory, mask, words, state)
+    def copies_the_title(template, memory, mask, words, state, extra_columns):
+        log_probs, _, attention, state = step(template, memory, mask, words, state, extra_columns)
         attention = torch.zeros_like(attention)
         attention[:, 0] = 1.0  # all attention on the title's first word
-        return vocab_lp, torch.full((len(words),), -30.0), torch.zeros(len(words)), attention, state
+        return log_probs - 30.0, torch.zeros(len(words)), attention, state
 
-    monkeypatch.setattr(generator.model, "step", copies_the_title)
+    monkeypatch.setattr(generator, "step", copies_the_title)
     new = TemplateInfo("brand-new", "Brand New Template", 1)
     (boxes,) = generator.generate("zorglub", new, n=1, seed=0, rank=False)
     assert boxes[0].startswith("zorglub")
@@ -135,8 +153,13 @@ def test_a_title_word_outside_the_vocabulary_can_be_copied(generator, monkeypatc
 
 def test_blocked_word_is_never_emitted_even_when_most_likely(trained, monkeypatch):
     generator = CaptionGenerator.load(trained[0], device="cpu", extra_blocked={"my"})
-    log_prob, my = generator.model.head.log_prob, generator.vocab.index["my"]
-    monkeypatch.setattr(generator.model.head, "log_prob", lambda hidden: log_prob(hidden).index_fill(1, torch.tensor([my]), 50.0))
+    step, my = generator.step, generator.vocab.index["my"]
+
+    def likes_my(*args):
+        log_probs, *rest = step(*args)
+        return (log_probs.index_fill(1, torch.tensor([my]), 50.0), *rest)
+
+    monkeypatch.setattr(generator, "step", likes_my)
     candidates = generator.generate("my cat", TEMPLATES["pets"], n=4, seed=0)
     assert not any("my" in box.split() for boxes in candidates for box in boxes)
 
