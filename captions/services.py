@@ -21,12 +21,12 @@ from memes import ranking
 from memes.models import IN_GALLERY, Meme, Template
 from ml.captions import aliases
 from ml.captions.data import CaptionRecord, TemplateInfo
-from ml.captions.safety import UnfitCaptions, listed_reason, offensive_reasons
+from ml.captions.safety import UnfitCaptions, offensive_reasons
 
 from .models import Caption, CaptionModelVersion, Version
 
 if TYPE_CHECKING:  # torch: imported where a caption is written, so the web process never loads it
-    from ml.captions.generate import CaptionGenerator, OnWord
+    from ml.captions.generate import CaptionGenerator
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class _LoadedModel:
     candidate too."""
 
     generators: dict[str, CaptionGenerator] = {}
-    known: dict[str, list[str]] = {}  # the active model's templates' names and aliases (ml.captions.aliases)
+    known: aliases.KnownTemplates = aliases.KnownTemplates({})  # the active model's templates, their aliases
     known_version: str | None = None
     loads = 0
 
@@ -205,7 +205,7 @@ def caption_generator(version: CaptionModelVersion | None = None) -> CaptionGene
     return _LoadedModel.generators[version.name]
 
 
-def templates_known() -> dict[str, list[str]]:
+def templates_known() -> aliases.KnownTemplates:
     """The active model's templates: their names and aliases (ml.captions.aliases), kept with the model."""
     active = model_version_active()
     if _LoadedModel.known_version != active.name:
@@ -215,15 +215,14 @@ def templates_known() -> dict[str, list[str]]:
 
 
 def captions_write(
-    template: Template | TemplateInfo, title: str, *, n: int = 4, seed: int | None = None, on_word: OnWord | None = None
+    template: Template | TemplateInfo, title: str, *, n: int = 4, seed: int | None = None
 ) -> tuple[list[list[str]], str]:
     """n candidate captions (one line per box of the template) for a title, and the model version that wrote them.
     A TemplateInfo describes a picture that is no template (photo mode: the user's own photo).
 
     No candidate the safety check flags (ml.captions.safety) is returned: it is dropped and more are drawn, for
     at most CAPTION_ROUNDS rounds (fewer than n come back only when the rounds ran out; UnfitCaptions when none is
-    clean). Words stream from the first round only, and a candidate stops streaming at the first word the
-    word-and-phrase filter objects to; the classifier judges whole candidates."""
+    clean)."""
     from .experiments import experiment_version_pick
     from .scoring import taste_for
 
@@ -232,10 +231,7 @@ def captions_write(
     taste = taste_for(info.slug)
     kept: list[list[str]] = []
     for round_ in range(CAPTION_ROUNDS):
-        streaming = _clean_stream(on_word) if on_word is not None and round_ == 0 else None
-        drawn = generator.generate(
-            title, info, n=n, seed=None if seed is None else seed + round_, on_word=streaming, taste=taste
-        )
+        drawn = generator.generate(title, info, n=n, seed=None if seed is None else seed + round_, taste=taste)
         reasons = offensive_reasons([" ".join(lines) for lines in drawn])
         kept += [lines for lines, reason in zip(drawn, reasons) if reason is None]
         if len(kept) >= n:
@@ -244,22 +240,6 @@ def captions_write(
     if not kept:
         raise UnfitCaptions("No caption fit to show could be written for this title; please try another.")
     return kept[:n], generator.version
-
-
-def _clean_stream(on_word: OnWord) -> OnWord:
-    """on_word for the words of candidates whose text so far passes the word-and-phrase filter."""
-    written: dict[int, list[str]] = {}
-    stopped: set[int] = set()
-
-    def forward(candidate: int, word: str) -> None:
-        words = written.setdefault(candidate, [])
-        words.append(word)
-        if candidate in stopped or listed_reason(" ".join(words)):
-            stopped.add(candidate)
-        else:
-            on_word(candidate, word)
-
-    return forward
 
 
 def model_train(config, *, resume: bool = False, progress: bool = True) -> CaptionModelVersion:

@@ -36,7 +36,3 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
 
     async def job_update(self, event):
         await self.send_json(event["job"])
-
-    async def job_draft(self, event):
-        """The caption so far, while the model writes it."""
-        await self.send_json({"id": event["job"], "draft": event["draft"]})

@@ -349,21 +349,15 @@ def job_run(job_id) -> Job | None:
         return job_update(job, status=Job.Status.SUCCEEDED, progress=1.0, stage="Done")
 
 
-def job_caption(job: Job) -> Job:
-    """Title mode: the caption model writes candidates for the job's template, streaming the words of the first
-    one to the browser as they are decoded; the first candidate is drawn, the others are offered."""
+def job_caption(job: Job) -> None:
+    """Title mode: the caption model writes candidates for the job's template; the first is drawn, the others
+    are offered. The page shows "writing" meanwhile: the candidates are ranked once all are drawn, so the first
+    one's words are known together (sending them one by one cost the worker a message each)."""
     from captions.services import captions_write  # the web process never needs torch
 
     job_update(job, status=Job.Status.RUNNING, progress=0.1, stage="Writing the caption")
-    draft: list[str] = []
-
-    def on_word(candidate: int, word: str) -> None:
-        if candidate == 0:
-            draft.append(word)
-            job_publish_draft(job, draft)
-
-    job.candidates, job.model_version = captions_write(*_caption_subject(job), on_word=on_word)
-    return job_update(job, lines=job.candidates[0], progress=0.6, stage="Caption written")
+    job.candidates, job.model_version = captions_write(*_caption_subject(job))
+    job.lines = job.candidates[0]
 
 
 def _caption_subject(job: Job) -> tuple:
@@ -440,13 +434,6 @@ def job_update(job: Job, **changes) -> Job:
     job.save()
     transaction.on_commit(lambda: job_publish(job))
     return job
-
-
-def job_publish_draft(job: Job, words: list[str]) -> None:
-    """The caption so far, word by word, while the model writes it."""
-    from ml.captions.text import split_boxes
-
-    live.group_send(job.group_name, {"type": "job.draft", "job": str(job.id), "draft": split_boxes(words)})
 
 
 def job_publish(job: Job) -> None:

@@ -23,7 +23,7 @@ class EchoGenerator:
     def __init__(self):
         self.slugs = []
 
-    def generate(self, title, template, n=4, seed=None, on_word=None, taste=None):
+    def generate(self, title, template, n=4, seed=None, taste=None):
         self.slugs.append(template.slug)
         return [[title, f"box {i}"] for i in range(n)]
 

@@ -85,7 +85,7 @@ def test_web_form_makes_a_titled_meme_and_lists_the_candidates(celery_worker, ca
 
 
 @pytest.mark.asyncio
-async def test_websocket_streams_the_caption_word_by_word(celery_worker, caption_model, alice, template):
+async def test_websocket_shows_the_stages_then_the_meme_with_its_candidates(celery_worker, caption_model, alice, template):
     job = await Job.objects.acreate(owner=alice, template=template, kind=Meme.Source.TITLE, title="my dog")
     client = Client()
     await sync_to_async(client.force_login)(alice)
@@ -100,11 +100,11 @@ async def test_websocket_streams_the_caption_word_by_word(celery_worker, caption
         messages.append(await communicator.receive_json_from(timeout=30))
     await communicator.disconnect()
 
-    drafts = [m["draft"] for m in messages if "draft" in m]
-    assert len(drafts) >= 3, "the caption should arrive a word at a time"
-    assert sum(len(" ".join(d)) for d in drafts[:2]) < len(" ".join(drafts[-1]))  # it grows
+    stages = [m["stage"] for m in messages]
+    assert stages.index("Writing the caption") < stages.index("Drawing the caption") < len(stages) - 1, stages
     final = messages[-1]
-    assert final["status"] == "succeeded" and final["meme"]["lines"] == final["candidates"][0]
+    assert final["status"] == "succeeded" and final["stage"] == "Done"
+    assert final["meme"]["lines"] == final["candidates"][0] and len(final["candidates"]) == 4
 
 
 def test_fresh_site_registers_and_activates_the_bundled_model(db):

@@ -19,23 +19,17 @@ FLAGGED = ["i will kill you", "right now"]
 
 
 class ScriptedGenerator:
-    """Stands in for the model: each call returns the next scripted round, streaming its words as the model does."""
+    """Stands in for the model: each call returns the next scripted round."""
 
     version = "scripted-1"
 
     def __init__(self, *rounds):
         self.rounds, self.calls, self.tastes = list(rounds), [], []
 
-    def generate(self, title, template, n=4, seed=None, on_word=None, taste=None):
+    def generate(self, title, template, n=4, seed=None, taste=None):
         self.calls.append({"title": title, "slug": template.slug, "n": n, "seed": seed})
         self.tastes.append(taste)
-        drawn = self.rounds.pop(0)
-        for candidate, boxes in enumerate(drawn):
-            for position, line in enumerate(boxes):
-                for word in (["<box>"] if position else []) + line.split():
-                    if on_word:
-                        on_word(candidate, word)
-        return drawn
+        return self.rounds.pop(0)
 
 
 @pytest.fixture
@@ -69,14 +63,6 @@ def test_no_clean_candidate_at_all_is_an_error_for_the_user(scripted):
     scripted(*[[FLAGGED]] * caption_services.CAPTION_ROUNDS)
     with pytest.raises(UnfitCaptions, match="try another"):
         caption_services.captions_write(PHOTO, "a title", n=1)
-
-
-def test_a_candidate_stops_streaming_at_its_first_flagged_word(scripted):
-    scripted([FLAGGED, CLEAN[0]])
-    streamed = []
-    caption_services.captions_write(PHOTO, "t", n=1, on_word=lambda candidate, word: streamed.append((candidate, word)))
-    assert [word for candidate, word in streamed if candidate == 0] == ["i", "will", "kill"]
-    assert [word for candidate, word in streamed if candidate == 1] == ["when", "the", "tests", "pass", "<box>", "on", "the", "first", "try"]
 
 
 def test_a_job_whose_title_gives_no_clean_caption_fails_with_the_reason(scripted, alice, template):

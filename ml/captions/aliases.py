@@ -39,23 +39,32 @@ def add_aliases(model_dir: str | Path, aliases: Mapping[str, list[str]]) -> None
     path.write_text(json.dumps(templates, indent=1, ensure_ascii=False))
 
 
-def known_templates(model_dir: str | Path) -> dict[str, list[str]]:
+class KnownTemplates(dict):
+    """slug -> the template's name and aliases, with resolve's lookups built once (a site resolves a template on
+    every caption request, and building them costs 6 ms). Read-only once made."""
+
+    def __init__(self, known: Mapping[str, Iterable[str]]):
+        super().__init__({slug: list(names) for slug, names in known.items()})
+        self.by_slug = {key(model_slug): model_slug for model_slug in self}
+        owners: dict[str, set[str]] = {}
+        for model_slug, aliases in self.items():
+            for alias in aliases:
+                owners.setdefault(key(alias), set()).add(model_slug)
+        self.by_alias = {alias: next(iter(slugs)) for alias, slugs in owners.items() if len(slugs) == 1}  # shared: unsure
+
+
+def known_templates(model_dir: str | Path) -> KnownTemplates:
     """The model's templates: slug -> its name and aliases, as resolve takes them."""
     templates = json.loads((Path(model_dir) / TEMPLATES).read_text())
-    return {t["slug"]: [t.get("name", ""), *t.get("aliases", [])] for t in templates}
+    return KnownTemplates({t["slug"]: [t.get("name", ""), *t.get("aliases", [])] for t in templates})
 
 
 def resolve(slug: str, name: str, known: Mapping[str, Iterable[str]]) -> str | None:
     """The model's slug for a template a site calls `slug` and `name`, or None when the model never learned it:
     the same slug first, then a name or alias of exactly one of the model's templates, compared without case,
     accents, spaces or punctuation ("Drake Hotline Bling" is "drake-hotline-bling")."""
-    by_slug = {key(model_slug): model_slug for model_slug in known}
-    owners: dict[str, set[str]] = {}
-    for model_slug, aliases in known.items():
-        for alias in aliases:
-            owners.setdefault(key(alias), set()).add(model_slug)
-    by_alias = {alias: next(iter(slugs)) for alias, slugs in owners.items() if len(slugs) == 1}  # shared: unsure
-    for lookup, text in ((by_slug, slug), (by_alias, slug), (by_slug, name), (by_alias, name)):
+    known = known if isinstance(known, KnownTemplates) else KnownTemplates(known)
+    for lookup, text in ((known.by_slug, slug), (known.by_alias, slug), (known.by_slug, name), (known.by_alias, name)):
         if found := lookup.get(key(text)):
             return found
     return None

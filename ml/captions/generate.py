@@ -46,7 +46,6 @@ REPEATED_BOX_PENALTY = 1.0
 # (ml/scorer/README.md): a light weight, until the site's own votes have retrained it.
 TASTE_WEIGHT = 0.25
 FORMAT_SCORE = 2.0  # fidelity of a caption that takes up an unlearned template's own words (weighted as the rest)
-OnWord = Callable[[int, str], None]
 Taste = Callable[[Sequence[Sequence[str]]], Sequence[float]]  # candidates' boxes -> scores (higher: voted for more)
 
 
@@ -113,13 +112,11 @@ class CaptionGenerator:
         temperature: float = TEMPERATURE,
         top_p: float = TOP_P,
         seed: int | None = None,
-        on_word: OnWord | None = None,
         rank: bool = True,
         taste: Taste | None = None,
     ) -> list[list[str]]:
         """n captions, each a list of template.n_boxes box texts (some may be empty, see the module's doc).
-        `drawn` candidates are sampled and the best n shown (rank=False: the first n drawn, as sampled).
-        on_word(candidate, word) receives the shown captions' words once they are chosen; "<box>" means "next box"."""
+        `drawn` candidates are sampled and the best n shown (rank=False: the first n drawn, as sampled)."""
         template = self.known(template)
         seed = random.randrange(2**31) if seed is None else seed
         generator = torch.Generator(self.device).manual_seed(seed)
@@ -134,9 +131,6 @@ class CaptionGenerator:
             shown = _pick(shown + fresh, n, rank)
             if len(shown) >= n:
                 break
-        for index, candidate in enumerate(shown if on_word else []):
-            for token in candidate.tokens:
-                on_word(index, token)
         return [candidate.boxes for candidate in shown]
 
     def _fresh(self, candidates: list[Candidate], seen_texts: set[str]) -> list[Candidate]:

@@ -33,7 +33,7 @@ def sign_up(browser, base_url, username):
     return page
 
 
-# Every state the job page shows (its stage, the caption so far, whether the meme's image is there), kept in
+# Every state the job page shows (its stage, whether the meme's image is there), kept in
 # sessionStorage so that the page's reload when the candidates arrive loses none. A MutationObserver records each
 # change as the page makes it: nothing depends on catching a state at the moment a test looks.
 RECORD_JOB_STATES = """
@@ -43,7 +43,6 @@ document.addEventListener("DOMContentLoaded", () => {
   function record() {
     const image = document.querySelector("#result img");
     const state = {stage: job.querySelector(".stage").textContent.trim(),
-                   draft: job.querySelector(".draft").textContent.trim(),
                    image: Boolean(image && image.getAttribute("src")), caption: image ? image.alt : ""};
     const states = JSON.parse(sessionStorage.getItem("jobStates") || "[]");
     const last = states[states.length - 1];
@@ -163,7 +162,7 @@ def test_a_newcomer_browses_brings_real_templates_and_sees_the_caption_written(
     states = maker.evaluate("JSON.parse(sessionStorage.getItem('jobStates') || '[]')")
     first_image = next((n for n, state in enumerate(states) if state["image"]), None)
     assert first_image is not None, states
-    partial = [state for state in states[:first_image] if state["draft"] or state["stage"].startswith("Writing")]
+    partial = [state for state in states[:first_image] if state["stage"].startswith("Writing")]
     assert partial, f"no caption being written was seen before the meme: {states}"
     assert states[-1]["image"] and states[-1]["caption"] == caption
     print("job page states:", *states, sep="\n  ")

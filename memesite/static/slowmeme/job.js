@@ -1,10 +1,9 @@
-// Watches a job over its websocket: the caption as the model writes it, progress, then the meme.
+// Watches a job over its websocket: its progress, then the meme.
 (function () {
   const box = document.getElementById("job");
   if (!box) return;
   const bar = box.querySelector("progress");
   const stage = box.querySelector(".stage");
-  const draft = box.querySelector(".draft");
   const result = document.getElementById("result");
   const candidates = document.getElementById("candidates");
   const heading = document.getElementById("job-heading");
@@ -28,16 +27,11 @@
   }
 
   function show(message) {
-    if (message.draft) {
-      draft.textContent = message.draft.join(" / ");
-      return;
-    }
     bar.value = message.progress;
     // A finished meme needs no progress bar; a redraw brings it back.
     box.classList.toggle("done", message.status === "succeeded");
     stage.textContent = message.status === "failed" ? "Failed: " + message.error : message.stage;
     if (message.status === "succeeded" && message.meme) {
-      draft.textContent = "";
       showImage(message.meme);
       // The page lists the candidates with their forms; reload once to show them if they arrived live.
       if (message.candidates && message.candidates.length && candidates.hidden) location.reload();
