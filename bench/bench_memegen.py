@@ -6,8 +6,8 @@ renders the same way; ours run in this process. Both decode the template's image
 lines and encode a JPEG at QUALITY, for each template in TEMPLATES; runs alternate between the two in rounds.
 Beside ours, interleaved with it: Pillow's floor for the same picture (decode, resize, encode, nothing drawn; goal:
 ours <= 1.4x it, and <= 0.2x memegen's time) and ours on a text never drawn before (a worker keeps the last
-pictures resized and boxes drawn: generator/rendering.py; this is what a new caption costs), and on a text never
-drawn on a picture never resized (nothing kept: the first meme on a template in a worker).
+pictures decoded and resized and boxes drawn: generator/rendering.py; this is what a new caption costs), and on a
+text never drawn on a picture never decoded or resized (nothing kept: the first meme on a template in a worker).
 
 Then over HTTP, each site served as it ships (memegen: its Sanic server, in its local mode, where every request
 renders; Slowmeme: `runsite`, on a scratch database with the same template folders imported by import_templates):
@@ -116,7 +116,7 @@ def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[f
     from PIL import Image
 
     from generator import rendering
-    from generator.rendering import RESAMPLE, render_meme
+    from generator.rendering import RESAMPLE, picture_decoded, render_meme
     from generator.template_import import _image_file
     from memesite.images import open_image
 
@@ -124,12 +124,12 @@ def our_timings(folder: Path, lines: list[str], out: Path, runs: int) -> tuple[f
     boxes = our_boxes(folder)
 
     def render() -> bytes:
-        return render_meme(open_image(data), boxes, lines, width=WIDTH, format="jpeg", quality=QUALITY)
+        return render_meme(picture_decoded(data, open_image), boxes, lines, width=WIDTH, format="jpeg", quality=QUALITY)
 
     def render_new_text() -> bytes:
         number = next(FRESH)  # never the same text twice in the run
         new = [f"{line} {number}" for line in lines]
-        return render_meme(open_image(data), boxes, new, width=WIDTH, format="jpeg", quality=QUALITY)
+        return render_meme(picture_decoded(data, open_image), boxes, new, width=WIDTH, format="jpeg", quality=QUALITY)
 
     def render_nothing_kept() -> bytes:
         with rendering.nothing_kept():  # the first meme on this template in this worker, with a new text

@@ -16,7 +16,7 @@ import itertools
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -38,6 +38,7 @@ PALETTE_SAMPLE_FRAMES = 8  # frames a GIF's one palette is taken from
 # share link at another size, a template's example): the last pictures resized and boxes drawn are kept, within
 # a budget of bytes each (a picture or layer over a quarter of it is not kept).
 RESIZED_KEPT_BYTES = 48 * 2**20  # a template at the site's width is 1-3 MB
+DECODED_KEPT_BYTES = 64 * 2**20  # a template as stored, decoded: 1-3 MB, an animation up to its frame cap
 LAYERS_KEPT_BYTES = 16 * 2**20  # a box's drawn text is a box-sized RGBA layer, about 0.3 MB at the site's width
 LAYOUTS_KEPT = 256
 
@@ -220,14 +221,30 @@ def _image_bytes(image: Image.Image) -> int:
     return image.width * image.height * len(image.getbands())
 
 
+def _picture_bytes(picture: Image.Image | Animation) -> int:
+    return sum(map(_image_bytes, picture.frames)) if isinstance(picture, Animation) else _image_bytes(picture)
+
+
 _resized = _Kept(RESIZED_KEPT_BYTES, _image_bytes)
+_decoded = _Kept(DECODED_KEPT_BYTES, _picture_bytes)
+
+
+def picture_decoded(data: bytes, decode: Callable[[bytes], Image.Image | Animation]) -> Image.Image | Animation:
+    """decode(data), kept for the same bytes: a worker decodes the same few templates for every meme (5-6 ms for a
+    starter template). The picture is shared: render_meme only ever draws on copies of it."""
+    key = hashlib.sha256(data).digest()
+    picture = _decoded.get(key)
+    if picture is None:
+        picture = decode(data)
+        _decoded.put(key, picture)
+    return picture
 
 
 @contextlib.contextmanager
 def nothing_kept() -> Iterator[None]:
     """Render as if nothing had been resized, fitted or drawn before (a benchmark of a first render); what was kept
     is back afterwards."""
-    kept = [_resized, _layers, _layouts]
+    kept = [_decoded, _resized, _layers, _layouts]
     saved = [(store.items, store.weight) for store in kept]
     for store in kept:
         store.items, store.weight = OrderedDict(), 0

@@ -19,7 +19,7 @@ from memesite.images import Animation, ImageRejected, open_image, pixels_only
 from .models import Job
 from .placement import boxes_off_faces
 from .queueing import QueueUnavailable, job_admit, job_enqueue
-from .rendering import render_meme
+from .rendering import picture_decoded, render_meme
 from .signals import meme_made
 
 log = logging.getLogger(__name__)
@@ -415,7 +415,7 @@ def job_fail(job_id, reason: str) -> None:
 def _base_image(job: Job) -> tuple[Image.Image | Animation, list]:
     if job.template is not None:
         with job.template.image.open("rb") as file:
-            return picture_open(file.read()), job.template.text_boxes()
+            return picture_decoded(file.read(), picture_open), job.template.text_boxes()
     with job.background.open("rb") as file:
         image = picture_open(file.read())
     if job.boxes:

@@ -74,3 +74,27 @@ def test_boxes_of_unhashable_values_are_drawn_not_kept():
     assert render_meme(image, [box], ["top"], width=600, format="png") == render_meme(
         image, TOP_AND_BOTTOM[:1], ["top"], width=600, format="png"
     )
+
+
+def test_a_decoded_template_is_kept_for_the_same_bytes_and_never_drawn_on():
+    def png(image: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+
+    decoded = []
+
+    def decode(data: bytes) -> Image.Image:
+        decoded.append(data)
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        return image
+
+    one, other = png(picture(1)), png(picture(2))
+    with rendering.nothing_kept():
+        kept = rendering.picture_decoded(one, decode)
+        pixels_before = kept.tobytes()
+        render_meme(kept, BOXES, LINES, width=600, format="png")
+        assert rendering.picture_decoded(one, decode) is kept and kept.tobytes() == pixels_before
+        assert rendering.picture_decoded(other, decode).tobytes() == picture(2).tobytes()
+    assert decoded == [one, other]
