@@ -1,4 +1,4 @@
-"""Title mode: a title becomes a caption written by the model in a real worker, streamed word by word."""
+"""Title mode: a title becomes a caption written by the model in a real worker, its stages shown live."""
 
 import json
 
