@@ -387,21 +387,24 @@ def train_epoch(model: CaptionModel, optimizer, schedule, epoch_batches, config,
     """One pass; returns the mean training loss per (weighted) token. Leaves the model in eval mode."""
     model.train()
     total = weight = 0.0  # summed on the device: reading a number back every step would stall a GPU
-    for step, batch in enumerate(epoch_batches):
-        batch = batch.to(device)
-        # Some captions train as "unknown template", so the template's words alone must carry it.
-        unknown = torch.rand(batch.templates.shape) < config.template_dropout
-        batch.templates = torch.where(unknown.to(device), model.unknown_template, batch.templates)
-        losses, weights = model.token_losses(batch)
-        loss = (losses * weights).sum() / weights.sum()
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        total += loss.detach() * weights.sum()
-        weight += weights.sum()
-        if step % 200 == 0:
-            epoch_batches.set_postfix(loss=f"{float(total / weight):.3f}", refresh=False)
+    # Not oneDNN's LSTM (torch's CPU path for a packed sequence with gradients): it gave NaN from the first batch in
+    # a process where a Celery worker thread had started (the tests' worker; the learning loop trains in a worker).
+    with torch.backends.mkldnn.flags(enabled=False):
+        for step, batch in enumerate(epoch_batches):
+            batch = batch.to(device)
+            # Some captions train as "unknown template", so the template's words alone must carry it.
+            unknown = torch.rand(batch.templates.shape) < config.template_dropout
+            batch.templates = torch.where(unknown.to(device), model.unknown_template, batch.templates)
+            losses, weights = model.token_losses(batch)
+            loss = (losses * weights).sum() / weights.sum()
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            total += loss.detach() * weights.sum()
+            weight += weights.sum()
+            if step % 200 == 0:
+                epoch_batches.set_postfix(loss=f"{float(total / weight):.3f}", refresh=False)
     model.eval()
     return float(total / weight)
