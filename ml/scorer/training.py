@@ -109,7 +109,10 @@ def _with_threads(config: TrainConfig, run: Callable):
     threads = torch.get_num_threads()
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
     try:
-        return run()
+        # Not oneDNN's LSTM: like the caption model's (ml.captions.training.train_epoch), a packed sequence with
+        # gradients there can come out NaN in a process where a Celery worker thread runs (the learning loop's).
+        with torch.backends.mkldnn.flags(enabled=False):
+            return run()
     finally:
         torch.set_num_threads(threads)
 
